@@ -1,0 +1,4 @@
+from devkit.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""The ``devkit`` command: a root group that only registers the command groups.
+
+Errors are turned into exit codes here and nowhere else: 0 ok, 1 nothing found or check failed,
+2 usage or I/O error. Set ``DEVKIT_DEBUG=1`` to see the traceback of an unexpected error.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import traceback
+
+import click
+
+from devkit import __version__
+from devkit.cli.console import get_terminal, set_color
+from devkit.errors import DevkitError
+
+
+class DevkitGroup(click.Group):
+    """Root group: maps devkit's exceptions and integer results to exit codes in one place."""
+
+    def invoke(self, ctx: click.Context):  # type: ignore[override]
+        try:
+            rv = super().invoke(ctx)
+        except DevkitError as exc:
+            get_terminal().error(str(exc))
+            raise click.exceptions.Exit(exc.exit_code) from None
+        except (click.exceptions.Exit, click.ClickException, click.Abort):
+            raise
+        except KeyboardInterrupt:
+            raise click.exceptions.Exit(130) from None
+        except BrokenPipeError:
+            raise
+        except Exception as exc:  # one place for the unexpected
+            if os.environ.get("DEVKIT_DEBUG"):
+                traceback.print_exc()
+            get_terminal().error(
+                f"internal error: {type(exc).__name__}: {exc} (set DEVKIT_DEBUG=1 for a traceback)"
+            )
+            raise click.exceptions.Exit(2) from None
+        if isinstance(rv, int) and rv:
+            raise click.exceptions.Exit(rv)
+        return rv
+
+
+@click.group(cls=DevkitGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="devkit")
+@click.option(
+    "--color/--no-color",
+    default=None,
+    help="Force colours on or off (default: on for terminals; NO_COLOR and FORCE_COLOR are honoured).",
+)
+def cli(color: bool | None) -> None:
+    """devkit: follow requests through logs, rate and bump packages, generate configs, load-test.
+
+    \b
+    Examples:
+      devkit logs trace 4bf92f3577b34da6 examples/logs
+      devkit pkg rate .
+      devkit gen nginx --upstream 127.0.0.1:8000
+      devkit load amqp -n 20000 --confirm
+    """
+    set_color(color)
+
+
+def _register() -> None:
+    from devkit.cli.gen import gen
+    from devkit.cli.load import load
+    from devkit.cli.logs import logs
+    from devkit.cli.pkg import pkg
+
+    for group in (logs, pkg, gen, load):
+        cli.add_command(group)
+
+
+_register()
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console-script entry point: quiet on a closed pipe (``devkit logs merge | head``)."""
+    if hasattr(signal, "SIGPIPE"):
+        signal.signal(signal.SIGPIPE, signal.SIG_DFL)
+    try:
+        cli.main(args=argv, prog_name="devkit")
+    except BrokenPipeError:
+        # Pipe closed under us: drop what is buffered and leave quietly.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        sys.exit(0)
