@@ -11,3 +11,26 @@ F = Callable[..., object]
 
 def json_option(fn: F) -> F:
     return click.option("--json", "as_json", is_flag=True, help="Machine-readable JSON output.")(fn)
+
+
+def tz_option(fn: F) -> F:
+    return click.option(
+        "--tz",
+        metavar="ZONE",
+        envvar="DEVKIT_TZ",
+        show_envvar=True,
+        help="Zone of naive timestamps: an IANA name (Europe/Warsaw), UTC or +02:00 [default: local time].",
+    )(fn)
+
+
+def paths_argument(fn: F) -> F:
+    return click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path())(fn)
+
+
+def log_output_options(fn: F) -> F:
+    """``--json`` / ``--raw`` / ``--text`` for the ``devkit logs`` commands."""
+    fn = click.option("--text", "-a", "text_mode", is_flag=True,
+                      help="Read files that look binary (NUL bytes) as text instead of skipping them.")(fn)
+    fn = click.option("--raw", is_flag=True, help="Print each event's original lines, unchanged.")(fn)
+    fn = json_option(fn)
+    return fn

@@ -1,0 +1,5 @@
+"""placeholder"""
+import click
+@click.command()
+def http():
+    """HTTP load (in progress)."""

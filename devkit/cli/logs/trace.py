@@ -1,0 +1,34 @@
+"""``devkit logs trace``: one request's story across services."""
+
+from __future__ import annotations
+
+from functools import partial
+
+import click
+
+from devkit.cli.logs.common import run_search
+from devkit.cli.options import log_output_options, paths_argument, tz_option
+from devkit.logs.trace import trace as trace_request
+
+
+@click.command()
+@click.argument("ident", metavar="ID")
+@paths_argument
+@click.option("--field", metavar="NAME", help="Match the ID only in this field (corrId, request_id, trace.id, ...).")
+@tz_option
+@log_output_options
+def trace(ident: str, paths: tuple[str, ...], field: str | None, tz: str | None, as_json: bool, raw: bool,
+          text_mode: bool) -> int:
+    """Every event that carries a correlation ID, from all services, in time order.
+
+    PATHs are files, directories (searched recursively), globs or - for stdin; .gz, .bz2 and .xz
+    are read transparently. The ID matches as a whole token (123 does not match 1234). Exit status:
+    0 found, 1 not found, 2 an input could not be read.
+
+    \b
+    Examples:
+      devkit logs trace 4bf92f3577b34da6a3ce929d0e0e4736 examples/logs
+      devkit logs trace req-38101a0b /var/log/nova --field request_id --json
+      zcat old.log.gz | devkit logs trace 123456 -
+    """
+    return run_search(partial(trace_request, ident, field=field), paths, tz, text_mode, as_json, raw, "Request")

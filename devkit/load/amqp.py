@@ -1,0 +1,497 @@
+"""``devkit load amqp``: fire persistent messages at RabbitMQ like PerfTest, count every one.
+
+The parent process checks the broker and declares the queues, then runs one OS process per
+producer (each with its own connection) and, with ``consume``, one per queue. Workers write
+their counts into a shared array as acks arrive, so the totals here are exact even if a worker
+dies, and a message is only ever counted as confirmed after the broker said so.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import time
+from dataclasses import dataclass, field
+from multiprocessing.connection import wait as mp_wait
+from typing import Callable
+
+from devkit.errors import InputError, ServiceError
+from devkit.load import amqp_shared as S
+from devkit.load.amqp_config import AmqpLoadConfig
+from devkit.load.stats import percentiles_ms, samples_from_bytes
+
+READY_TIMEOUT = 30.0
+PROGRESS_INTERVAL = 0.1  # the progress callback runs at most 10 times a second
+
+
+@dataclass
+class AmqpProgress:
+    """A live snapshot handed to the progress callback."""
+
+    elapsed_s: float
+    sent: int
+    confirmed: int
+    nacked: int
+    returned: int
+    received: int
+    target: int | None  # total messages in count mode
+    duration: float | None
+    rate: float  # recent messages/s (confirmed with confirms, else sent)
+    confirm: bool
+    consume: bool
+
+
+@dataclass
+class AmqpLoadResult:
+    """The exact account of a run; ``to_dict()`` is the ``--json`` document."""
+
+    requested: int | None
+    sent: int
+    confirmed: int | None
+    nacked: int
+    returned: int
+    unconfirmed: int | None
+    elapsed_s: float
+    rate: float
+    confirm_latency_ms: dict
+    confirm: bool
+    consume: bool
+    queues: list[str]
+    producers: list[dict]
+    received: int | None = None
+    lost: int | None = None
+    foreign: int | None = None
+    duplicates: int | None = None
+    e2e_latency_ms: dict | None = None
+    errors: list[str] = field(default_factory=list)
+    connection_error: bool = False
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        """True when every message was confirmed (and received with ``consume``)."""
+        if self.errors or self.interrupted:
+            return False
+        if self.requested is not None and self.sent < self.requested:
+            return False
+        if self.confirm and (self.nacked or self.returned or self.unconfirmed):
+            return False
+        if self.consume and (self.lost or (self.received or 0) < (self.confirmed if self.confirm else self.sent)):
+            return False
+        return True
+
+    @property
+    def exit_code(self) -> int:
+        """0 all confirmed (and received), 2 the broker went away, 1 anything else missing."""
+        if self.connection_error:
+            return 2
+        return 0 if self.ok else 1
+
+    def to_dict(self) -> dict:
+        out = {
+            "sent": self.sent,
+            "confirmed": self.confirmed,
+            "nacked": self.nacked,
+            "returned": self.returned,
+            "unconfirmed": self.unconfirmed,
+            "elapsed_s": round(self.elapsed_s, 3),
+            "rate": round(self.rate, 1),
+            "confirm_latency_ms": self.confirm_latency_ms,
+        }
+        if self.consume:
+            out["received"] = self.received
+            out["lost"] = self.lost
+            out["e2e_latency_ms"] = self.e2e_latency_ms
+            out["foreign"] = self.foreign
+            out["duplicates"] = self.duplicates
+        out.update(
+            {
+                "requested": self.requested,
+                "confirm": self.confirm,
+                "queues": self.queues,
+                "producers": self.producers,
+                "errors": self.errors,
+                "interrupted": self.interrupted,
+                "ok": self.ok,
+            }
+        )
+        return out
+
+
+# ---- preflight ---------------------------------------------------------------------------------
+def _preflight(cfg: AmqpLoadConfig) -> None:
+    """Connect once in the parent: clear errors (exit 2) before any worker is started."""
+    import pika
+    import pika.exceptions as pex
+
+    from devkit.load.amqp_producer import _describe
+
+    try:
+        params = pika.URLParameters(cfg.url)
+    except (ValueError, TypeError) as exc:
+        raise InputError(f"bad --url {cfg.safe_url}: {exc}") from None
+    params.connection_attempts = 1
+    params.socket_timeout = 5
+    params.blocked_connection_timeout = 10
+    try:
+        connection = pika.BlockingConnection(params)
+    except pex.ProbableAuthenticationError:
+        raise ServiceError(f"RabbitMQ at {cfg.safe_url} refused the login (check user and password)") from None
+    except pex.ProbableAccessDeniedError:
+        raise ServiceError(f"RabbitMQ at {cfg.safe_url} denied access to the vhost") from None
+    except pex.AMQPConnectionError as exc:
+        raise ServiceError(f"cannot connect to RabbitMQ at {cfg.safe_url}: {_connect_reason(exc)}") from None
+    except OSError as exc:
+        raise ServiceError(f"cannot connect to RabbitMQ at {cfg.safe_url}: {exc}") from None
+    try:
+        channel = connection.channel()
+        if cfg.exchange:
+            try:
+                channel.exchange_declare(cfg.exchange, passive=True)
+            except pex.ChannelClosedByBroker as exc:
+                raise ServiceError(f"exchange {cfg.exchange!r} on {cfg.safe_url}: {_describe(exc)}") from None
+        for queue in cfg.target_queues():
+            try:
+                channel.queue_declare(queue, durable=True, passive=cfg.passive)
+            except pex.ChannelClosedByBroker as exc:
+                hint = " (drop --passive to declare it)" if cfg.passive and exc.reply_code == 404 else ""
+                raise ServiceError(f"queue {queue!r} on {cfg.safe_url}: {_describe(exc)}{hint}") from None
+            if channel.is_closed:
+                channel = connection.channel()
+    except pex.AMQPError as exc:
+        raise ServiceError(f"RabbitMQ at {cfg.safe_url}: {_describe(exc)}") from None
+    finally:
+        try:
+            if connection.is_open:
+                connection.close()
+        except Exception:
+            pass
+
+
+def _connect_reason(exc: Exception) -> str:
+    """The root cause of pika's nested connection errors, e.g. 'Connection refused'."""
+    seen = [exc]
+    for attr in ("exceptions",):
+        seen.extend(getattr(exc, attr, None) or [])
+    for item in reversed(seen):
+        for inner in getattr(item, "exceptions", None) or [item]:
+            if isinstance(inner, OSError):
+                return inner.strerror or str(inner)
+    text = str(exc)
+    return text if text and text != "()" else type(exc).__name__
+
+
+# ---- planning ----------------------------------------------------------------------------------
+def plan(cfg: AmqpLoadConfig) -> tuple[list[S.ProducerSpec], list[S.ConsumerSpec]]:
+    """Split the run over producers (interleaved deadlines) and one consumer per used queue."""
+    queues = cfg.target_queues()
+    n = cfg.producers
+    producers = []
+    for k in range(n):
+        queue = queues[k % len(queues)] if queues else None
+        producers.append(
+            S.ProducerSpec(
+                index=k,
+                queue=queue,
+                routing_key=cfg.routing_key_for(queue),
+                count=len(range(k, cfg.count, n)) if cfg.count is not None else None,
+                rate=cfg.rate / n if cfg.rate else None,
+                offset=k / cfg.rate if cfg.rate else 0.0,
+            )
+        )
+    consumers = []
+    if cfg.consume:
+        for queue in queues:
+            mine = [p.index for p in producers if p.queue == queue]
+            if mine:
+                consumers.append(S.ConsumerSpec(index=n + len(consumers), queue=queue, producers=mine))
+    return producers, consumers
+
+
+# ---- running -----------------------------------------------------------------------------------
+def _child(target, args, others) -> None:
+    for conn in others:  # drop inherited pipe ends, so a dead worker shows up as EOF at once
+        try:
+            conn.close()
+        except OSError:
+            pass
+    target(*args)
+
+
+class _Run:
+    def __init__(self, cfg: AmqpLoadConfig, progress: Callable[[AmqpProgress], None] | None) -> None:
+        self.cfg = cfg
+        self.progress = progress
+        self.producers, self.consumers = plan(cfg)
+        self.n_workers = len(self.producers) + len(self.consumers)
+        ctx = mp.get_context("fork")
+        self.ctx = ctx
+        self.row = ctx.RawArray("q", self.n_workers * S.ROW)
+        self.control = ctx.RawArray("d", S.CONTROL_SIZE)
+        self.go = ctx.Event()
+        self.procs: dict[int, mp.process.BaseProcess] = {}
+        self.pipes: dict = {}
+        self.reports: dict[int, S.WorkerReport | None] = {}
+        self.interrupted = False
+        self.interrupts = 0
+
+    def start(self) -> None:
+        from devkit.load.amqp_consumer import consumer_main
+        from devkit.load.amqp_producer import producer_main
+
+        pairs = {w: self.ctx.Pipe(duplex=False) for w in range(self.n_workers)}
+        all_ends = [end for pair in pairs.values() for end in pair]
+        for spec in self.consumers:
+            recv, send = pairs[spec.index]
+            args = (self.cfg, spec, self.row, self.control, send)
+            self._spawn(spec.index, consumer_main, args, [e for e in all_ends if e is not send], recv)
+        for spec in self.producers:
+            recv, send = pairs[spec.index]
+            args = (self.cfg, spec, self.row, self.control, self.go, send)
+            self._spawn(spec.index, producer_main, args, [e for e in all_ends if e is not send], recv)
+        for _recv, send in pairs.values():
+            send.close()
+
+    def _spawn(self, index, target, args, others, recv) -> None:
+        proc = self.ctx.Process(target=_child, args=(target, args, others), daemon=True, name=f"devkit-load-{index}")
+        proc.start()
+        self.procs[index] = proc
+        self.pipes[recv] = index
+
+    def state(self, index: int) -> int:
+        return self.row[index * S.ROW + S.STATE]
+
+    def wait_ready(self) -> None:
+        """Block until every worker is connected; any failure stops the run before it starts."""
+        deadline = time.monotonic() + READY_TIMEOUT
+        while True:
+            self._collect(0.02)
+            states = [self.state(i) for i in range(self.n_workers)]
+            failed = [i for i in range(self.n_workers) if i in self.reports or not self.procs[i].is_alive()]
+            if failed:
+                self.abort()
+                raise ServiceError(self._first_error() or f"a load worker exited before the start ({self.cfg.safe_url})")
+            if all(s == S.READY for s in states):
+                return
+            if time.monotonic() > deadline:
+                self.abort()
+                raise ServiceError(f"load workers did not connect to {self.cfg.safe_url} within {READY_TIMEOUT:g}s")
+
+    def abort(self) -> None:
+        self.control[S.STOP] = 2
+        self.go.set()
+        end = time.monotonic() + 10
+        while self.pipes and time.monotonic() < end:
+            self._collect(0.1)
+        for proc in self.procs.values():
+            if proc.is_alive():
+                proc.terminate()
+            proc.join(timeout=5)
+
+    def _first_error(self) -> str | None:
+        for index in sorted(self.reports):
+            rep = self.reports[index]
+            if rep is not None and rep.error:
+                return f"{self.cfg.safe_url}: {rep.error}"
+        return None
+
+    def _collect(self, timeout: float) -> None:
+        if not self.pipes:
+            time.sleep(timeout)
+            return
+        for conn in mp_wait(list(self.pipes), timeout=timeout):
+            index = self.pipes.pop(conn)
+            try:
+                self.reports[index] = conn.recv()
+            except (EOFError, OSError):
+                self.reports[index] = None  # died without a word: its shared counts still stand
+            conn.close()
+
+    def run(self) -> AmqpLoadResult:
+        self.control[S.START_AT] = time.monotonic() + 0.02
+        self.go.set()
+        start = self.control[S.START_AT]
+        producer_ids = {p.index for p in self.producers}
+        last_progress = 0.0
+        history: list[tuple[float, int]] = []
+        while self.pipes:
+            try:
+                self._collect(PROGRESS_INTERVAL / 2)
+                if not self.control[S.PRODUCERS_DONE] and producer_ids <= set(self.reports):
+                    self.control[S.PRODUCERS_DONE] = 1
+                now = time.monotonic()
+                if self.progress is not None and now - last_progress >= PROGRESS_INTERVAL:
+                    last_progress = now
+                    self.progress(self._snapshot(now - start, history))
+            except KeyboardInterrupt:
+                self.interrupts += 1
+                self.interrupted = True
+                self.control[S.STOP] = min(self.interrupts, 2)
+                if self.interrupts >= 3:
+                    for proc in self.procs.values():
+                        proc.terminate()
+        for proc in self.procs.values():
+            proc.join(timeout=10)
+        return self._result(start)
+
+    def _totals(self, slot: int, indices) -> int:
+        return sum(self.row[i * S.ROW + slot] for i in indices)
+
+    def _snapshot(self, elapsed: float, history: list[tuple[float, int]]) -> AmqpProgress:
+        pids = [p.index for p in self.producers]
+        cids = [c.index for c in self.consumers]
+        sent = self._totals(S.SENT, pids)
+        confirmed = self._totals(S.CONFIRMED, pids)
+        done = confirmed if self.cfg.confirm else sent
+        history.append((elapsed, done))
+        while len(history) > 2 and elapsed - history[0][0] > 1.0:
+            history.pop(0)
+        t0, d0 = history[0]
+        rate = (done - d0) / (elapsed - t0) if elapsed > t0 else 0.0
+        return AmqpProgress(
+            elapsed_s=max(0.0, elapsed),
+            sent=sent,
+            confirmed=confirmed,
+            nacked=self._totals(S.NACKED, pids),
+            returned=self._totals(S.RETURNED, pids),
+            received=self._totals(S.RECEIVED, cids),
+            target=self.cfg.count,
+            duration=self.cfg.duration,
+            rate=rate,
+            confirm=self.cfg.confirm,
+            consume=self.cfg.consume,
+        )
+
+    def _result(self, start: float) -> AmqpLoadResult:
+        cfg = self.cfg
+        errors: list[str] = []
+        connection_error = False
+        producers = []
+        finished = []
+        latencies = []
+        sent_total = confirmed_total = nacked_total = returned_total = 0
+        for spec in self.producers:
+            base = spec.index * S.ROW
+            sent, confirmed, nacked, returned = (self.row[base + s] for s in (S.SENT, S.CONFIRMED, S.NACKED, S.RETURNED))
+            rep = self.reports.get(spec.index)
+            error = None
+            if rep is None:
+                code = self.procs[spec.index].exitcode
+                error = f"producer {spec.index} died (exit code {code}); counts are those it recorded"
+                connection_error = True
+            else:
+                latencies.append(rep.latencies)
+                if rep.finished_at:
+                    finished.append(rep.finished_at)
+                if rep.error:
+                    error = f"producer {spec.index}: {rep.error}"
+                    if cfg.confirm:
+                        error += f"; {confirmed:,} of its {sent:,} sent messages were confirmed before that"
+                    connection_error = connection_error or rep.error_kind in {"connect", "lost", "channel"}
+            if error:
+                errors.append(error)
+            sent_total += sent
+            confirmed_total += confirmed
+            nacked_total += nacked
+            returned_total += returned
+            producers.append(
+                {
+                    "index": spec.index,
+                    "queue": spec.queue,
+                    "sent": sent,
+                    "confirmed": confirmed if cfg.confirm else None,
+                    "nacked": nacked,
+                    "returned": returned,
+                    "error": error,
+                }
+            )
+        end = max(finished) if finished else time.monotonic()
+        elapsed = max(end - start, 1e-9)
+        done = confirmed_total if cfg.confirm else sent_total
+        result = AmqpLoadResult(
+            requested=cfg.count,
+            sent=sent_total,
+            confirmed=confirmed_total if cfg.confirm else None,
+            nacked=nacked_total,
+            returned=returned_total,
+            unconfirmed=(sent_total - confirmed_total - nacked_total - returned_total) if cfg.confirm else None,
+            elapsed_s=elapsed,
+            rate=done / elapsed,
+            confirm_latency_ms=percentiles_ms(samples_from_bytes(latencies)) if cfg.confirm else percentiles_ms([]),
+            confirm=cfg.confirm,
+            consume=cfg.consume,
+            queues=cfg.target_queues(),
+            producers=producers,
+            interrupted=self.interrupted,
+        )
+        if cfg.consume:
+            self._add_consumed(result, errors)
+            connection_error = connection_error or any(
+                (rep is None) or (rep.error_kind in {"connect", "lost", "channel"})
+                for i, rep in self.reports.items()
+                if i >= len(self.producers)
+            )
+        if self.interrupted:
+            errors.append("interrupted (Ctrl-C): counts cover what was sent before the stop")
+        result.errors = errors
+        result.connection_error = connection_error
+        return result
+
+    def _add_consumed(self, result: AmqpLoadResult, errors: list[str]) -> None:
+        received = foreign = duplicates = lost = 0
+        e2e = []
+        status_of = {}
+        for spec in self.producers:
+            rep = self.reports.get(spec.index)
+            status_of[spec.index] = rep.confirmed_bitmap if rep is not None else None
+        for spec in self.consumers:
+            base = spec.index * S.ROW
+            received += self.row[base + S.RECEIVED]
+            foreign += self.row[base + S.FOREIGN]
+            duplicates += self.row[base + S.DUPLICATES]
+            rep = self.reports.get(spec.index)
+            if rep is None:
+                errors.append(f"consumer of {spec.queue!r} died; counts are those it recorded")
+            elif rep.error:
+                errors.append(f"consumer of {spec.queue!r}: {rep.error}")
+            if rep is not None:
+                e2e.append(rep.latencies)
+            slot = S.CONFIRMED if self.cfg.confirm else S.SENT
+            maps = [(status_of.get(p), (rep.received_by_producer or {}).get(p) if rep else None, p)
+                    for p in spec.producers]
+            if all(st is not None and got is not None for st, got, _p in maps):
+                lost += sum(_lost(st, got, self.row[p * S.ROW + S.SENT], self.cfg.confirm) for st, got, p in maps)
+            else:  # a worker died: the counters still bound what is missing
+                expected = sum(self.row[p * S.ROW + slot] for p in spec.producers)
+                lost += max(0, expected - self.row[base + S.RECEIVED])
+        result.received = received
+        result.foreign = foreign
+        result.duplicates = duplicates
+        result.lost = lost
+        result.e2e_latency_ms = percentiles_ms(samples_from_bytes(e2e))
+
+_CONFIRMED_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
+
+
+def _lost(status: bytes, received: bytes, sent: int, confirm: bool) -> int:
+    """Confirmed (without confirms: sent) messages of one producer the consumer never saw."""
+    wanted = status.translate(_CONFIRMED_ONLY) if confirm else b"\x00" + b"\x01" * sent
+    got = received[: len(wanted)].ljust(len(wanted), b"\x00")
+    return (int.from_bytes(wanted, "big") & ~int.from_bytes(got, "big")).bit_count()
+
+
+def run_amqp_load(cfg: AmqpLoadConfig, progress: Callable[[AmqpProgress], None] | None = None) -> AmqpLoadResult:
+    """Run the load described by *cfg*; raise ServiceError if the broker cannot be used at all.
+
+    A broker that goes away mid-run does not raise: the result says exactly how many messages
+    were confirmed before that, with ``connection_error`` set.
+    """
+    cfg.validate()
+    _preflight(cfg)
+    run = _Run(cfg, progress)
+    run.start()
+    try:
+        run.wait_ready()
+    except KeyboardInterrupt:
+        run.abort()
+        raise
+    return run.run()

@@ -1,0 +1,56 @@
+"""Counters the worker processes share with the parent, so totals stay exact if a worker dies.
+
+Each worker owns one row of a shared ``int64`` array and is the only writer of it; the parent
+only reads. A worker killed mid-run leaves its last counts behind, which are never more than
+what the broker really confirmed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+# Row layout (one row per worker).
+STATE, SENT, CONFIRMED, NACKED, RETURNED, RECEIVED, FOREIGN, DUPLICATES = range(8)
+ROW = 8
+
+# Worker states.
+STARTING, READY, RUNNING, DONE, FAILED = range(5)
+
+# Control block (float64): written by the parent only.
+START_AT, STOP, PRODUCERS_DONE = range(3)
+CONTROL_SIZE = 3
+
+
+@dataclass
+class ProducerSpec:
+    """One producer's share of the run: its queue/routing key and its slice of the sequence."""
+
+    index: int
+    queue: str | None
+    routing_key: str
+    count: int | None  # messages for this producer (count mode)
+    rate: float | None  # messages/s for this producer
+    offset: float  # seconds after the common start of its first deadline (interleaves producers)
+
+
+@dataclass
+class ConsumerSpec:
+    """One consumer per queue: drains it and matches messages to this run by correlation ID."""
+
+    index: int
+    queue: str
+    producers: list[int]  # producers publishing to this queue
+
+
+@dataclass
+class WorkerReport:
+    """Sent by a worker on exit: latency samples and, on failure, the reason."""
+
+    kind: str
+    index: int
+    error: str | None = None
+    error_kind: str | None = None  # "connect", "lost", "channel"
+    latencies: bytes = b""
+    finished_at: float | None = None  # monotonic time of the last confirm / receive
+    received_by_producer: dict[int, bytes] | None = None  # consumer: seq bitmaps
+    confirmed_bitmap: bytes | None = None  # producer (count mode): 1 per confirmed seq

@@ -1,0 +1,60 @@
+"""The unit devkit shows: one record with all the lines that belong to it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from devkit.logs.timestamps import format_utc
+
+
+@dataclass
+class Event:
+    """A stitched record. ``line_numbers`` are 1-based physical lines of ``source``.
+
+    Syslog-stitched events own non-contiguous lines (other containers' records interleave),
+    so ``line_numbers`` is a list, not a range.
+    """
+
+    source: str
+    line_numbers: list[int]
+    raw: list[bytes]
+    format: str
+    ts: float | None = None
+    level: str | None = None
+    service: str | None = None
+    message: str = ""
+    traceback: str | None = None
+    fields: dict = field(default_factory=dict)
+    source_index: int = 0
+    ts_inherited: bool = False
+
+    @property
+    def line(self) -> int:
+        return self.line_numbers[0]
+
+    @property
+    def lines(self) -> int:
+        return len(self.line_numbers)
+
+    @property
+    def is_error(self) -> bool:
+        return self.level in ("ERROR", "CRITICAL") or bool(self.traceback)
+
+    @property
+    def text(self) -> str:
+        """Everything a person would read: the message and its traceback."""
+        return f"{self.message}\n{self.traceback}" if self.traceback else self.message
+
+    def to_json(self) -> dict:
+        return {
+            "timestamp": format_utc(self.ts),
+            "source": self.source,
+            "line": self.line,
+            "lines": self.lines,
+            "service": self.service,
+            "level": self.level,
+            "format": self.format,
+            "message": self.text,
+            "traceback": self.traceback,
+            "fields": self.fields,
+        }

@@ -1,0 +1,195 @@
+"""Find matching events fast: search the raw bytes first, parse only the windows around hits.
+
+A window starts at the record that owns the hit line (walking back over continuation lines and,
+for syslog, over earlier records of the same stream) and ends where that event must end. The
+window is stitched with the same ``Segmenter`` a full read uses, so the events are identical.
+"""
+
+from __future__ import annotations
+
+import mmap
+import os
+from typing import Callable, Protocol
+
+from devkit.logs.event import Event
+from devkit.logs.formats import Record, looks_like_continuation
+from devkit.logs.sources import Note, Source, decompress_to_tempfile, iter_lines, looks_binary, service_from_path
+from devkit.logs.stitch import CONT_CAP, STREAM_GAP, Segmenter, classify
+from devkit.logs.timestamps import Zone
+
+MAX_WALK_BYTES = 8 << 20
+_COUNT_SLICE = 16 << 20
+
+
+class Matcher(Protocol):
+    def hits(self, buf) -> "Iterator[int]": ...  # noqa: F821
+    def in_raw(self, raw: bytes) -> bool: ...
+    def matches(self, event: Event) -> bool: ...
+
+
+def _line_at(buf, start: int) -> tuple[bytes, int]:
+    """The line starting at ``start`` (no line ending) and the start of the next line."""
+    end = buf.find(b"\n", start)
+    nxt = len(buf) if end < 0 else end + 1
+    end = len(buf) if end < 0 else end
+    raw = buf[start:end]
+    if raw.endswith(b"\r"):
+        raw = raw[:-1]
+    return raw, nxt
+
+
+def _prev_start(buf, start: int) -> int:
+    """Start of the line before the one at ``start`` (``start`` > 0)."""
+    return buf.rfind(b"\n", 0, start - 1) + 1
+
+
+def _is_syslog_start(rec: Record) -> bool:
+    return rec.inner or not looks_like_continuation(rec.syslog_msg or "", True)
+
+
+class _LineCounter:
+    """Line numbers for increasing offsets, counting each byte once."""
+
+    def __init__(self, buf) -> None:
+        self.buf = buf
+        self.pos = 0
+        self.line = 1
+
+    def line_at(self, offset: int) -> int:
+        buf, pos, n = self.buf, self.pos, 0
+        while pos < offset:
+            end = min(offset, pos + _COUNT_SLICE)
+            n += buf[pos:end].count(b"\n")
+            pos = end
+        self.pos, self.line = offset, self.line + n
+        return self.line
+
+
+def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
+    """Byte range [start, end) that holds the whole event owning the line at ``ls``."""
+    raw, nxt = _line_at(buf, ls)
+    rec = classify(raw, zone)
+    start, back = ls, 0
+    if rec is not None and rec.stream is not None and not _is_syslog_start(rec):
+        pos, gap = ls, 0
+        while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
+            pos = _prev_start(buf, pos)
+            gap += 1
+            r = classify(_line_at(buf, pos)[0], zone)
+            if r is not None and r.stream == rec.stream:
+                start, gap = pos, 0
+                if _is_syslog_start(r):
+                    break
+    elif rec is None:
+        pos = ls
+        for steps in range(1, CONT_CAP):
+            if pos == 0 or ls - pos > MAX_WALK_BYTES:
+                break
+            pos = _prev_start(buf, pos)
+            r = classify(_line_at(buf, pos)[0], zone)
+            if r is not None:
+                if r.stream is None:
+                    start, back = pos, steps
+                break
+    # forward: to the end of that event
+    head = classify(_line_at(buf, start)[0], zone) if start != ls else rec
+    pos, size = nxt, len(buf)
+    if head is not None and head.stream is not None:
+        gap = 0
+        while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
+            line, after = _line_at(buf, pos)
+            r = classify(line, zone)
+            gap += 1
+            if r is not None and r.stream == head.stream:
+                if _is_syslog_start(r):
+                    break
+                gap = 0
+            pos = after
+        return start, pos
+    count = 1 + back
+    while pos < size and count < CONT_CAP and pos - ls < MAX_WALK_BYTES:
+        line, after = _line_at(buf, pos)
+        if classify(line, zone) is not None:
+            break
+        pos, count = after, count + 1
+    return start, pos
+
+
+def _previous_ts(buf, start: int, zone: Zone, limit: int = 50) -> float | None:
+    pos = start
+    for _ in range(limit):
+        if pos == 0:
+            return None
+        pos = _prev_start(buf, pos)
+        r = classify(_line_at(buf, pos)[0], zone)
+        if r is not None and r.ts is not None:
+            return r.ts
+    return None
+
+
+def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
+    """Matching events of one in-memory/mapped source, in source order."""
+    found: dict[int, Event] = {}
+    counter = _LineCounter(buf)
+    win_start = win_end = -1
+    by_line: dict[int, Event] = {}
+    for off in matcher.hits(buf):
+        ls = buf.rfind(b"\n", 0, off) + 1
+        if win_start <= ls < win_end:
+            lineno = counter.line_at(ls)
+        else:
+            win_start, win_end = window(buf, ls, zone)
+            first = counter.line_at(win_start)
+            lineno = counter.line_at(ls)
+            seg = Segmenter(source.name, zone, service, source.index, _previous_ts(buf, win_start, zone))
+            events: list[Event] = []
+            pos, n = win_start, first
+            while pos < win_end:
+                raw, pos = _line_at(buf, pos)
+                events.extend(seg.feed(n, raw))
+                n += 1
+            events.extend(seg.finish())
+            by_line = {ln: ev for ev in events for ln in ev.line_numbers}
+        ev = by_line.get(lineno)
+        if ev is not None and ev.line not in found and matcher.matches(ev):
+            found[ev.line] = ev
+    return [found[k] for k in sorted(found)]
+
+
+def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False) -> tuple[list[Event], list[str]]:
+    """Matching events of one source and the problems met reading it (never raises for bad input)."""
+    problems: list[str] = []
+    service = service_from_path(source.name)
+    if source.path is None:
+        events = [ev for ev in _stitch_stream(source, zone, service, problems, text_mode) if any(
+            matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev)]
+        return events, problems
+    try:
+        fh = decompress_to_tempfile(source, problems) if source.compressed else open(source.path, "rb")
+    except OSError as exc:
+        return [], [f"{source.name}: {exc.strerror or exc}"]
+    except Exception as exc:  # InputError from open_binary
+        return [], [str(exc)]
+    with fh:
+        try:
+            size = os.fstat(fh.fileno()).st_size
+            if size == 0:
+                return [], problems
+            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+                if not text_mode and looks_binary(buf[:8192]):
+                    problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
+                    return [], problems
+                return scan_buffer(buf, source, matcher, zone, service), problems
+        except OSError as exc:
+            problems.append(f"{source.name}: {exc.strerror or exc}")
+            return [], problems
+
+
+def _stitch_stream(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool):
+    seg = Segmenter(source.name, zone, service, source.index)
+    for lineno, raw in iter_lines(source, problems, text_mode):
+        yield from seg.feed(lineno, raw)
+    yield from seg.finish()
+
+
+ProgressFn = Callable[[int, int], None]

@@ -1,0 +1,169 @@
+"""Stitch physical lines into events, one source at a time, in source order.
+
+Rules (the same whether a whole file is read or only a window around a search hit):
+- A line that starts a record (see ``formats.parse_line``) starts an event. A line that does not
+  continues the current event, up to ``CONT_CAP`` lines; lines before any record, after a syslog
+  record, or past the cap stand alone.
+- A syslog record whose message looks like the next line of a traceback joins the open event of
+  the same (host, app, procid) stream, even with other records in between, as long as the stream
+  continues within ``STREAM_GAP`` lines.
+- An event with no timestamp inherits its predecessor's in the same source.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from typing import Iterable, Iterator
+
+from devkit.logs.event import Event
+from devkit.logs.formats import Record, looks_like_continuation, parse_line, starts_traceback
+from devkit.logs.timestamps import Zone
+
+CONT_CAP = 1000
+STREAM_GAP = 1000
+_TB_START = ("Traceback (most recent call last)", "Exception in thread ")
+
+
+def decode(raw: bytes) -> str:
+    return raw.decode("utf-8", "replace")
+
+
+def classify(raw: bytes, zone: Zone) -> Record | None:
+    return parse_line(decode(raw), zone)
+
+
+class _Open:
+    __slots__ = ("event", "cont", "closed", "last_line", "in_tb")
+
+    def __init__(self, event: Event, in_tb: bool = False) -> None:
+        self.event = event
+        self.cont: list[str] = []
+        self.closed = False
+        self.last_line = event.line_numbers[0]
+        self.in_tb = in_tb
+
+    def add(self, lineno: int, raw: bytes, text: str) -> None:
+        self.event.line_numbers.append(lineno)
+        self.event.raw.append(raw)
+        self.cont.append(text)
+        self.last_line = lineno
+
+
+class Segmenter:
+    """Feed ``(lineno, raw_line)`` in order; get finished events back in start order."""
+
+    def __init__(self, source: str, zone: Zone, service: str | None = None, source_index: int = 0,
+                 last_ts: float | None = None) -> None:
+        self.source = source
+        self.zone = zone
+        self.service = service
+        self.source_index = source_index
+        self.last_ts = last_ts
+        self._pending: deque[_Open] = deque()
+        self._current: _Open | None = None
+        self._streams: dict[tuple, _Open] = {}
+
+    def _new(self, lineno: int, raw: bytes, rec: Record | None, text: str) -> _Open:
+        if rec is None:
+            ev = Event(self.source, [lineno], [raw], "text", message=text, service=self.service,
+                       source_index=self.source_index)
+        else:
+            ev = Event(self.source, [lineno], [raw], rec.format, rec.ts, rec.level,
+                       rec.service or self.service, rec.message, rec.traceback, rec.fields,
+                       self.source_index)
+        op = _Open(ev)
+        self._pending.append(op)
+        return op
+
+    def feed(self, lineno: int, raw: bytes) -> list[Event]:
+        text = decode(raw)
+        rec = parse_line(text, self.zone)
+        if rec is None:
+            cur = self._current
+            if cur is not None and not cur.closed and len(cur.event.line_numbers) < CONT_CAP:
+                cur.add(lineno, raw, text)
+            else:
+                self._new(lineno, raw, None, text).closed = True
+        elif rec.stream is None:
+            if self._current is not None:
+                self._current.closed = True
+            self._current = self._new(lineno, raw, rec, text)
+        else:
+            self._feed_syslog(lineno, raw, rec)
+        return self._ready(lineno)
+
+    def _feed_syslog(self, lineno: int, raw: bytes, rec: Record) -> None:
+        if self._current is not None:
+            self._current.closed = True
+            self._current = None
+        msg = rec.syslog_msg or ""
+        op = self._streams.get(rec.stream)  # type: ignore[arg-type]
+        if (op is not None and not op.closed and lineno - op.last_line <= STREAM_GAP
+                and not rec.inner and looks_like_continuation(msg, op.in_tb)):
+            op.add(lineno, raw, msg)
+            if msg.startswith(_TB_START):
+                op.in_tb = True
+            elif op.in_tb and msg and msg[0] not in " \t" and not looks_like_continuation(msg, False):
+                op.in_tb = False  # the exception line ends this traceback
+            return
+        if op is not None:
+            op.closed = True
+        new = self._new(lineno, raw, rec, msg)
+        new.in_tb = starts_traceback(msg)
+        self._streams[rec.stream] = new  # type: ignore[index]
+
+    def _ready(self, lineno: int | None) -> list[Event]:
+        """Pop finished events off the head; an open head holds back everything after it."""
+        out: list[Event] = []
+        pending = self._pending
+        while pending:
+            head = pending[0]
+            if not head.closed:
+                if lineno is None:
+                    head.closed = True
+                elif head.event.format.startswith("syslog") and lineno - head.last_line > STREAM_GAP:
+                    head.closed = True
+                else:
+                    break
+            pending.popleft()
+            out.append(self._finish(head))
+        return out
+
+    def finish(self) -> list[Event]:
+        """End of input: everything still open is complete."""
+        out = self._ready(None)
+        self._streams.clear()
+        self._current = None
+        return out
+
+    def _finish(self, op: _Open) -> Event:
+        ev = op.event
+        if op.cont:
+            msg_lines, tb_lines = [], []
+            for line in op.cont:
+                if tb_lines or line.startswith(_TB_START):
+                    tb_lines.append(line)
+                else:
+                    msg_lines.append(line)
+            if msg_lines:
+                ev.message = "\n".join([ev.message, *msg_lines])
+            if tb_lines:
+                tb = "\n".join(tb_lines)
+                ev.traceback = f"{ev.traceback}\n{tb}" if ev.traceback else tb
+        if ev.traceback and ev.level is None:
+            ev.level = "ERROR"
+        if ev.ts is None:
+            ev.ts = self.last_ts
+            ev.ts_inherited = ev.ts is not None
+        else:
+            self.last_ts = ev.ts
+        return ev
+
+
+def stitch(lines: Iterable[tuple[int, bytes]], source: str, zone: Zone, service: str | None = None,
+           source_index: int = 0, last_ts: float | None = None) -> Iterator[Event]:
+    """All events of a sequence of numbered lines, in source order."""
+    seg = Segmenter(source, zone, service, source_index, last_ts)
+    for lineno, raw in lines:
+        yield from seg.feed(lineno, raw)
+    yield from seg.finish()

@@ -1,0 +1,152 @@
+"""Turn the timestamp spellings found in logs into UTC epoch seconds.
+
+Aware timestamps keep their offset; naive ones are read in the zone the user chose (``--tz``),
+local time by default. Everything downstream compares plain floats.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import time
+from datetime import datetime, timedelta, timezone, tzinfo
+from functools import lru_cache
+
+from devkit.errors import InputError
+
+ISO_PATTERN = (
+    r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T ](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+    r"(?:[.,](?P<frac>\d{1,9}))?(?P<tz>\s?(?:Z|[+-]\d{2}:?\d{2}))?"
+)
+_ISO = re.compile(ISO_PATTERN)
+_CLF = re.compile(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([+-]\d{4}))?")
+_BSD = re.compile(r"([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?")
+_MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
+
+
+class Zone:
+    """How to read naive timestamps: a fixed tzinfo, or the machine's local time."""
+
+    def __init__(self, tz: tzinfo | None = None) -> None:
+        self.tz = tz
+
+    @classmethod
+    def parse(cls, name: str | None) -> "Zone":
+        if not name or name.lower() == "local":
+            return cls(None)
+        if name.upper() in {"UTC", "Z", "GMT"}:
+            return cls(timezone.utc)
+        m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
+        if m:
+            delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+            return cls(timezone(delta if m.group(1) == "+" else -delta))
+        try:
+            from zoneinfo import ZoneInfo
+
+            return cls(ZoneInfo(name))
+        except Exception:
+            raise InputError(f"unknown time zone {name!r} (use an IANA name like Europe/Warsaw, UTC or +02:00)") from None
+
+    def naive_to_epoch(self, y: int, mo: int, d: int, h: int, mi: int, s: int, frac: float) -> float:
+        if self.tz is None:
+            return _local_epoch(y, mo, d, h, mi, s) + frac
+        if self.tz is timezone.utc:
+            return calendar.timegm((y, mo, d, h, mi, s)) + frac
+        return datetime(y, mo, d, h, mi, s, tzinfo=self.tz).timestamp() + frac
+
+
+@lru_cache(maxsize=4096)
+def _local_epoch(y: int, mo: int, d: int, h: int, mi: int, s: int) -> float:
+    return time.mktime((y, mo, d, h, mi, s, 0, 0, -1))
+
+
+def _frac(text: str | None) -> float:
+    return int(text) / 10 ** len(text) if text else 0.0
+
+
+def _offset_seconds(tz: str) -> int:
+    tz = tz.strip()
+    if tz == "Z":
+        return 0
+    sign = -1 if tz[0] == "-" else 1
+    digits = tz[1:].replace(":", "")
+    return sign * (int(digits[:2]) * 3600 + int(digits[2:4]) * 60)
+
+
+def iso_match_to_epoch(m: re.Match, zone: Zone) -> float | None:
+    """Epoch seconds from a match of ``ISO_PATTERN`` (named groups), or None if out of range."""
+    try:
+        y, mo, d = int(m["y"]), int(m["mo"]), int(m["d"])
+        h, mi, s = int(m["h"]), int(m["mi"]), int(m["s"])
+        frac = _frac(m["frac"])
+        if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
+            return None
+        if m["tz"]:
+            return calendar.timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(m["tz"])
+        return zone.naive_to_epoch(y, mo, d, h, mi, s, frac)
+    except (ValueError, OverflowError):
+        return None
+
+
+def parse_timestamp(value: object, zone: Zone) -> float | None:
+    """Best effort: ISO 8601/RFC 3339, common log format, BSD syslog, or epoch numbers."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        v = float(value)
+        if v > 1e14:  # microseconds
+            v /= 1e6
+        elif v > 1e11:  # milliseconds
+            v /= 1e3
+        return v if v > 0 else None
+    if not isinstance(value, str):
+        return None
+    m = _ISO.match(value)
+    if m:
+        return iso_match_to_epoch(m, zone)
+    m = _CLF.match(value)
+    if m:
+        return clf_to_epoch(m, zone)
+    m = _BSD.match(value)
+    if m:
+        return bsd_to_epoch(m, zone)
+    try:
+        return parse_timestamp(float(value), zone)
+    except ValueError:
+        return None
+
+
+def clf_to_epoch(m: re.Match, zone: Zone) -> float | None:
+    """``20/Nov/2026:09:14:03 +0000`` (nginx/Apache ``$time_local``)."""
+    mo = _MONTHS.get(m.group(2))
+    if not mo:
+        return None
+    parts = (int(m.group(3)), mo, int(m.group(1)), int(m.group(4)), int(m.group(5)), int(m.group(6)))
+    frac = _frac(m.group(7))
+    if m.group(8):
+        return calendar.timegm(parts) + frac - _offset_seconds(m.group(8))
+    return zone.naive_to_epoch(*parts, frac)
+
+
+def bsd_to_epoch(m: re.Match, zone: Zone, now: float | None = None) -> float | None:
+    """``Nov 20 09:14:03``: no year, so take the one that puts it closest before now."""
+    mo = _MONTHS.get(m.group(1))
+    if not mo:
+        return None
+    now = now if now is not None else time.time()
+    year = time.gmtime(now).tm_year
+    day, h, mi, s = int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5))
+    try:
+        ts = zone.naive_to_epoch(year, mo, day, h, mi, s, _frac(m.group(6)))
+        if ts > now + 86400:
+            ts = zone.naive_to_epoch(year - 1, mo, day, h, mi, s, _frac(m.group(6)))
+    except (ValueError, OverflowError):
+        return None
+    return ts
+
+
+def format_utc(ts: float | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and an explicit offset."""
+    if ts is None:
+        return None
+    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")

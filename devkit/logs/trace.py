@@ -1,0 +1,184 @@
+"""``trace`` / ``grep`` / ``merge``: the library behind ``devkit logs``.
+
+Searching fans out over files (one process per core when there are several), each returning the
+few matching events; the results are merged in time order and summarised per service.
+"""
+
+from __future__ import annotations
+
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
+
+from devkit.logs.event import Event
+from devkit.logs.match import IdMatcher, PatternMatcher
+from devkit.logs.merge import merge_events
+from devkit.logs.scan import Matcher, scan_source
+from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
+from devkit.logs.stitch import stitch
+from devkit.logs.timestamps import Zone
+
+Progress = Callable[[int, int], None]  # (bytes done, bytes total)
+PARALLEL_MIN_BYTES = 16 << 20
+
+
+@dataclass
+class ServiceSpan:
+    """When one service first and last saw the request."""
+
+    service: str
+    first: float | None
+    last: float | None
+    events: int = 0
+    errors: int = 0
+    sources: list[str] = field(default_factory=list)
+
+
+@dataclass
+class SearchResult:
+    events: list[Event]
+    problems: list[str]
+    sources_scanned: int
+    bytes_scanned: int
+    query: str
+
+    @property
+    def first(self) -> float | None:
+        times = [e.ts for e in self.events if e.ts is not None]
+        return min(times) if times else None
+
+    @property
+    def last(self) -> float | None:
+        times = [e.ts for e in self.events if e.ts is not None]
+        return max(times) if times else None
+
+    @property
+    def duration(self) -> float | None:
+        if self.first is None or self.last is None:
+            return None
+        return self.last - self.first
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for e in self.events if e.is_error)
+
+    @property
+    def sources(self) -> list[str]:
+        return list(dict.fromkeys(e.source for e in sorted(self.events, key=lambda e: e.source_index)))
+
+    @property
+    def path(self) -> list[ServiceSpan]:
+        """The request's path: services in the order they first saw it."""
+        spans: dict[str, ServiceSpan] = {}
+        for ev in self.events:
+            name = ev.service or service_from_path(ev.source)
+            span = spans.get(name)
+            if span is None:
+                span = spans[name] = ServiceSpan(name, ev.ts, ev.ts)
+            if ev.ts is not None:
+                span.first = ev.ts if span.first is None else min(span.first, ev.ts)
+                span.last = ev.ts if span.last is None else max(span.last, ev.ts)
+            span.events += 1
+            span.errors += ev.is_error
+            if ev.source not in span.sources:
+                span.sources.append(ev.source)
+        return sorted(spans.values(), key=lambda s: float("inf") if s.first is None else s.first)
+
+    def summary(self) -> dict:
+        from devkit.logs.timestamps import format_utc
+
+        return {
+            "query": self.query,
+            "events": len(self.events),
+            "errors": self.errors,
+            "first": format_utc(self.first),
+            "last": format_utc(self.last),
+            "duration_s": None if self.duration is None else round(self.duration, 6),
+            "sources": self.sources,
+            "services": [
+                {"service": s.service, "first": format_utc(s.first), "last": format_utc(s.last),
+                 "events": s.events, "errors": s.errors, "sources": s.sources}
+                for s in self.path
+            ],
+            "problems": self.problems,
+        }
+
+
+def _scan_job(args: tuple) -> tuple[int, list[Event], list[str]]:
+    source, matcher, zone, text_mode = args
+    events, problems = scan_source(source, matcher, zone, text_mode)
+    return source.index, events, problems
+
+
+def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | None = None,
+           text_mode: bool = False, progress: Progress | None = None, jobs: int | None = None) -> SearchResult:
+    """Every event matching ``matcher`` across ``paths``, merged in time order."""
+    zone = zone or Zone()
+    problems: list[str] = []
+    sources = expand_paths(list(paths), problems)
+    total = sum(s.size for s in sources)
+    per_source: dict[int, list[Event]] = {}
+    per_problems: dict[int, list[str]] = {}
+    done = 0
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    work = [(s, matcher, zone, text_mode) for s in sources]
+    use_pool = jobs > 1 and len(sources) > 1 and total >= PARALLEL_MIN_BYTES and all(s.path for s in sources)
+    if use_pool:
+        sizes = {s.index: s.size for s in sources}
+        work.sort(key=lambda w: -w[0].size)  # biggest first: balances the two cores
+        import multiprocessing
+
+        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+            for index, events, probs in pool.map(_scan_job, work):
+                per_source[index], per_problems[index] = events, probs
+                done += sizes[index]
+                if progress:
+                    progress(done, total)
+    else:
+        for w in work:
+            index, events, probs = _scan_job(w)
+            per_source[index], per_problems[index] = events, probs
+            done += w[0].size
+            if progress:
+                progress(done, total)
+    for s in sources:
+        problems.extend(per_problems.get(s.index, []))
+    merged = list(merge_events(per_source[s.index] for s in sources))
+    return SearchResult(merged, problems, len(sources), total, query)
+
+
+def trace(ident: str, paths: Sequence[str], *, field: str | None = None, **kw) -> SearchResult:
+    """Every event that carries the correlation ID ``ident`` (as a whole token)."""
+    return search(paths, IdMatcher(ident, field), query=ident, **kw)
+
+
+def grep(pattern: str, paths: Sequence[str], *, fixed: bool = False, ignore_case: bool = False,
+         field: str | None = None, **kw) -> SearchResult:
+    """Every event with ``pattern`` anywhere in it, its traceback included."""
+    return search(paths, PatternMatcher(pattern, fixed, ignore_case, field), query=pattern, **kw)
+
+
+@dataclass
+class MergeRun:
+    """A lazy merge: iterate ``events``; ``problems`` fills as sources are read."""
+
+    sources: list[Source]
+    problems: list[str]
+    zone: Zone
+    text_mode: bool = False
+
+    @property
+    def events(self) -> Iterator[Event]:
+        streams = [
+            stitch(iter_lines(s, self.problems, self.text_mode), s.name, self.zone, service_from_path(s.name), s.index)
+            for s in self.sources
+        ]
+        return merge_events(streams)
+
+
+def merge(paths: Sequence[str], *, zone: Zone | None = None, text_mode: bool = False) -> MergeRun:
+    """All events of all sources, stitched, in time order, read lazily (constant memory)."""
+    problems: list[str] = []
+    sources = expand_paths(list(paths), problems)
+    return MergeRun(sources, problems, zone or Zone(), text_mode)

@@ -1,0 +1,258 @@
+"""Core metadata in the shape pyroma rates, read without running project code when possible.
+
+pyroma builds wheel metadata through the build backend and normalises it (lower-case dashed keys,
+a one-element list collapsed to its string, the description from the payload, stripped, plus a
+newline). ``static_project_metadata`` produces exactly that dict from PEP 621 ``[project]``
+following the pyproject-metadata specification, so the rating is the same, offline and in
+milliseconds. Only a project with ``dynamic`` fields or without ``[project]`` needs the backend.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import os
+import re
+import tomllib
+import zipfile
+from dataclasses import dataclass, field
+from email.headerregistry import Address
+from email.message import Message
+from pathlib import Path
+from typing import Any
+
+from devkit.errors import InputError
+
+README_TYPES = {".md": "text/markdown", ".rst": "text/x-rst", ".txt": "text/plain"}
+
+
+@dataclass
+class ProjectMetadata:
+    """pyroma's metadata dict plus where it came from and the raw dependency lists."""
+
+    data: dict[str, Any]
+    source: str  # "static", "build-backend", "wheel", "PKG-INFO"
+    reason: str = ""  # why the build backend was needed
+    dependencies: list[tuple[str, str]] = field(default_factory=list)  # (where, requirement)
+
+
+def normalize_key(name: str) -> str:
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def read_pyproject(root: Path) -> dict[str, Any] | None:
+    path = root / "pyproject.toml"
+    if not path.is_file():
+        return None
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not valid TOML: {exc}") from None
+
+
+def static_blocker(pyproject: dict[str, Any] | None, root: Path) -> str:
+    """Why static reading is impossible (empty string when it is possible)."""
+    if pyproject is None:
+        if (root / "setup.py").is_file() or (root / "setup.cfg").is_file():
+            return "no pyproject.toml: setup.py/setup.cfg project"
+        return "no pyproject.toml, setup.py or setup.cfg"
+    project = pyproject.get("project")
+    if not isinstance(project, dict):
+        return "pyproject.toml has no [project] table"
+    dynamic = project.get("dynamic") or []
+    if dynamic:
+        return "[project] declares dynamic fields: " + ", ".join(map(str, dynamic))
+    return ""
+
+
+def _people(people: list[dict[str, str]], kind: str, headers: list[tuple[str, str]]) -> None:
+    names, emails = [], []
+    for person in people or []:
+        name, mail = person.get("name"), person.get("email")
+        if name and mail:
+            emails.append(str(Address(display_name=name, addr_spec=mail)))
+        elif mail:
+            emails.append(mail)
+        elif name:
+            names.append(name)
+    if names:
+        headers.append((kind, ", ".join(names)))
+    if emails:
+        headers.append((f"{kind}-email", ", ".join(emails)))
+
+
+def _read_text(root: Path, rel: str, what: str) -> str:
+    path = root / rel
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise InputError(f"{root / 'pyproject.toml'}: {what} file {rel!r} unreadable: {exc.strerror}") from None
+
+
+def _readme(root: Path, readme: Any) -> tuple[str | None, str | None]:
+    if readme is None:
+        return None, None
+    if isinstance(readme, str):
+        ctype = README_TYPES.get(Path(readme).suffix.lower())
+        return _read_text(root, readme, "readme"), ctype
+    if isinstance(readme, dict):
+        text = readme.get("text")
+        if text is None and readme.get("file"):
+            text = _read_text(root, readme["file"], "readme")
+        return text, readme.get("content-type")
+    raise InputError(f"{root / 'pyproject.toml'}: [project].readme must be a string or a table")
+
+
+def _version_text(version: Any) -> Any:
+    from packaging.version import InvalidVersion, Version
+
+    if not isinstance(version, str):
+        return version
+    try:
+        return str(Version(version))  # backends write the normalised form
+    except InvalidVersion:
+        return version
+
+
+def project_headers(root: Path, project: dict[str, Any]) -> list[tuple[str, str]]:
+    """The core-metadata headers PEP 621 ``[project]`` maps to, in the specification's order."""
+    headers: list[tuple[str, str]] = []
+    if project.get("name"):
+        headers.append(("name", project["name"]))
+    if project.get("version") is not None:
+        headers.append(("version", _version_text(project["version"])))
+    if project.get("description"):
+        headers.append(("summary", project["description"]))
+    if project.get("requires-python"):
+        headers.append(("requires-python", project["requires-python"]))
+    license_ = project.get("license")
+    if isinstance(license_, str):
+        headers.append(("license-expression", license_))
+    elif isinstance(license_, dict):
+        if license_.get("file"):
+            headers.append(("license", _read_text(root, license_["file"], "license")))
+        elif license_.get("text"):
+            headers.append(("license", license_["text"]))
+    _people(project.get("authors") or [], "author", headers)
+    _people(project.get("maintainers") or [], "maintainer", headers)
+    if project.get("keywords"):
+        headers.append(("keywords", ",".join(project["keywords"])))
+    for classifier in project.get("classifiers") or []:
+        headers.append(("classifier", classifier))
+    for label, url in (project.get("urls") or {}).items():
+        headers.append(("project-url", f"{label}, {url}"))
+    for req in project.get("dependencies") or []:
+        headers.append(("requires-dist", req))
+    for extra, reqs in (project.get("optional-dependencies") or {}).items():
+        headers.append(("provides-extra", extra))
+        for req in reqs:
+            headers.append(("requires-dist", f"{req}; extra == {extra!r}".replace("'", '"')))
+    return headers
+
+
+def pyroma_shape(headers: list[tuple[str, str]], description: str | None) -> dict[str, Any]:
+    """Normalise headers exactly like ``pyroma.projectdata.build_metadata``."""
+    grouped: dict[str, list[Any]] = {}
+    for key, value in headers:
+        grouped.setdefault(normalize_key(key), []).append(value)
+    data: dict[str, Any] = {}
+    for key, values in grouped.items():
+        value: Any = values
+        if len(values) == 1:
+            value = values[0]
+            if isinstance(value, str) and value.strip() == "UNKNOWN":
+                continue
+        data[key] = value
+    if "description" not in data and description and description.strip():
+        data["description"] = description.strip() + "\n"
+    return data
+
+
+def static_project_metadata(root: Path, pyproject: dict[str, Any]) -> ProjectMetadata:
+    """pyroma's dict for a project whose ``[project]`` table is fully static."""
+    project = pyproject["project"]
+    headers = project_headers(root, project)
+    text, ctype = _readme(root, project.get("readme"))
+    if text and ctype:
+        headers.append(("description-content-type", ctype))
+    data = pyroma_shape(headers, text)
+    deps = [("pyproject.toml [project.dependencies]", req) for req in project.get("dependencies") or []]
+    for extra, reqs in (project.get("optional-dependencies") or {}).items():
+        deps += [(f"pyproject.toml [project.optional-dependencies] {extra}", req) for req in reqs]
+    return ProjectMetadata(data=data, source="static", dependencies=deps)
+
+
+def message_metadata(message: Message) -> dict[str, Any]:
+    """A parsed METADATA / PKG-INFO in pyroma's shape (its ``build_metadata`` rules)."""
+    headers = [(key, str(value)) for key, value in message.items()]
+    payload = message.get_payload()
+    return pyroma_shape(headers, payload if isinstance(payload, str) else None)
+
+
+def requirements_from(data: dict[str, Any], where: str) -> list[tuple[str, str]]:
+    reqs = data.get("requires-dist") or []
+    if isinstance(reqs, str):
+        reqs = [reqs]
+    return [(where, req) for req in reqs]
+
+
+def wheel_metadata(path: Path) -> ProjectMetadata:
+    """Read ``*.dist-info/METADATA`` from a wheel; nothing is built or run."""
+    try:
+        with zipfile.ZipFile(path) as whl:
+            names = [n for n in whl.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
+            if not names:
+                raise InputError(f"{path}: no *.dist-info/METADATA in the wheel")
+            raw = whl.read(names[0]).decode("utf-8")
+    except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: not a readable wheel: {exc}") from None
+    data = message_metadata(email.parser.Parser().parsestr(raw))
+    return ProjectMetadata(data=data, source="wheel", dependencies=requirements_from(data, "wheel METADATA Requires-Dist"))
+
+
+def pkg_info_metadata(root: Path) -> ProjectMetadata:
+    """Read an unpacked sdist's PKG-INFO (static, like the wheel's METADATA)."""
+    raw = (root / "PKG-INFO").read_text(encoding="utf-8")
+    data = message_metadata(email.parser.Parser().parsestr(raw))
+    if not (root / "pyproject.toml").is_file():
+        data["_missing_pyproject_toml"] = True  # as pyroma's get_build_data marks it
+    return ProjectMetadata(data=data, source="PKG-INFO", dependencies=requirements_from(data, "PKG-INFO Requires-Dist"))
+
+
+def backend_metadata(root: Path, reason: str) -> ProjectMetadata:
+    """Ask the build backend, exactly as pyroma does (runs project code; may need the network)."""
+    from devkit.pkg.pyroma_checks import import_pyroma_module, quiet_root_logger
+
+    projectdata = import_pyroma_module("projectdata")
+    try:
+        with quiet_root_logger(), _quiet_fds():
+            data = projectdata.get_data(os.fspath(root))
+    except Exception as exc:  # build raises its own exception types; report them in one line
+        raise InputError(f"{root}: the build backend could not produce metadata: {exc}") from None
+    return ProjectMetadata(
+        data=data, source="build-backend", reason=reason,
+        dependencies=requirements_from(data, "build backend Requires-Dist"),
+    )
+
+
+class _quiet_fds:
+    """Silence stdout/stderr at the file-descriptor level (setuptools prints from C-level writes)."""
+
+    def __enter__(self) -> None:
+        import sys
+
+        sys.stdout.flush()
+        sys.stderr.flush()
+        self._saved = []
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        for fd in (1, 2):
+            try:
+                self._saved.append((fd, os.dup(fd)))
+                os.dup2(devnull, fd)
+            except OSError:
+                pass
+        os.close(devnull)
+
+    def __exit__(self, *exc: object) -> None:
+        for fd, saved in self._saved:
+            os.dup2(saved, fd)
+            os.close(saved)
