@@ -42,8 +42,8 @@ class Record:
     service: str | None = None
     traceback: str | None = None
     stream: tuple | None = None  # syslog (host, app, procid): records that may continue each other
-    syslog_msg: str | None = None  # the message inside a syslog record
-    inner: bool = False  # that message is itself a record (never a continuation)
+    stream_msg: str | None = None  # the message inside a syslog record
+    opens: bool = False  # certainly starts an event (never a continuation)
 
 
 def normalize_level(value: object) -> str | None:
@@ -151,10 +151,11 @@ def _syslog_record(pri: str | None, ts: float | None, host: str, app: str, proci
                    fmt: str, zone: Zone, extra: dict) -> Record:
     app = app.lstrip("/")
     inner = parse_inner(msg, zone)
-    level = _SYSLOG_SEVERITY[int(pri) % 8] if pri else None
+    level = None  # logspout's PRI only says stdout/stderr; the stitcher falls back to it last
     fields = {"syslog.host": host, "syslog.app": app, "syslog.procid": procid, **extra}
     if pri:
         fields["syslog.pri"] = int(pri)
+        fields["syslog.severity"] = _SYSLOG_SEVERITY[int(pri) % 8]
     message, tb, service = msg, None, app or None
     if inner is not None:
         fields.update(inner.fields)
@@ -245,6 +246,10 @@ def parse_oslo(line: str, zone: Zone) -> Record | None:
         return None
     fields: dict = {"pid": int(m["pid"]), "logger": m["logger"]}
     ctx = m["ctx"]
+    msg = m["msg"]
+    # oslo repeats "ts pid ERROR logger" before every traceback line, without the [context]:
+    # those lines continue the record of the same process and logger.
+    stream = ("oslo", fields["pid"], m["logger"])
     if ctx:
         parts = ctx.split()
         if parts and parts[0].startswith("req-"):
@@ -255,7 +260,8 @@ def parse_oslo(line: str, zone: Zone) -> Record | None:
                 fields["tenant"] = parts[2]
         else:
             fields["context"] = ctx
-    return Record("oslo", ts, normalize_level(m["level"]), m["msg"], fields)
+    return Record("oslo", ts, normalize_level(m["level"]), msg, fields, stream=stream, stream_msg=msg,
+                  opens=ctx is not None)
 
 
 def parse_timestamp_first(line: str, zone: Zone) -> Record | None:
@@ -296,7 +302,9 @@ def parse_access(line: str, zone: Zone) -> Record | None:
     for key, value in _KV.findall(rest):
         fields[key] = value[1:-1] if value.startswith('"') else value
     level = "ERROR" if status >= 500 else "WARNING" if status >= 400 else "INFO"
-    return Record("access", ts, level, line, fields)
+    extras = " ".join(f"{k}={v}" for k, v in _KV.findall(rest))
+    message = f'{m["remote"]} "{m["request"]}" {status} {m["bytes"]}' + (f" {extras}" if extras else "")
+    return Record("access", ts, level, message, fields)
 
 
 Parser = Callable[[str, Zone], "Record | None"]

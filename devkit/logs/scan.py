@@ -9,20 +9,22 @@ from __future__ import annotations
 
 import mmap
 import os
-from typing import Callable, Protocol
+from functools import partial
+from typing import Callable, Iterator, Protocol
 
 from devkit.logs.event import Event
 from devkit.logs.formats import Record, looks_like_continuation
 from devkit.logs.sources import Note, Source, decompress_to_tempfile, iter_lines, looks_binary, service_from_path
-from devkit.logs.stitch import CONT_CAP, STREAM_GAP, Segmenter, classify
+from devkit.logs.stitch import CONT_CAP, INHERIT_GAP, STREAM_GAP, Segmenter, classify
 from devkit.logs.timestamps import Zone
 
 MAX_WALK_BYTES = 8 << 20
+DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
 _COUNT_SLICE = 16 << 20
 
 
 class Matcher(Protocol):
-    def hits(self, buf) -> "Iterator[int]": ...  # noqa: F821
+    def hits(self, buf) -> Iterator[int]: ...
     def in_raw(self, raw: bytes) -> bool: ...
     def matches(self, event: Event) -> bool: ...
 
@@ -43,8 +45,8 @@ def _prev_start(buf, start: int) -> int:
     return buf.rfind(b"\n", 0, start - 1) + 1
 
 
-def _is_syslog_start(rec: Record) -> bool:
-    return rec.inner or not looks_like_continuation(rec.syslog_msg or "", True)
+def _opens_event(rec: Record) -> bool:
+    return rec.opens or not looks_like_continuation(rec.stream_msg or "", True)
 
 
 class _LineCounter:
@@ -56,13 +58,21 @@ class _LineCounter:
         self.line = 1
 
     def line_at(self, offset: int) -> int:
-        buf, pos, n = self.buf, self.pos, 0
-        while pos < offset:
-            end = min(offset, pos + _COUNT_SLICE)
-            n += buf[pos:end].count(b"\n")
-            pos = end
-        self.pos, self.line = offset, self.line + n
+        """1-based line number of the line holding ``offset`` (a line start); may step back."""
+        if offset < self.pos:  # a window reaching back before the last hit: count the gap back
+            self.line -= self._count(offset, self.pos)
+        else:
+            self.line += self._count(self.pos, offset)
+        self.pos = offset
         return self.line
+
+    def _count(self, start: int, end: int) -> int:
+        n = 0
+        while start < end:
+            stop = min(end, start + _COUNT_SLICE)
+            n += self.buf[start:stop].count(b"\n")
+            start = stop
+        return n
 
 
 def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
@@ -70,7 +80,7 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
     raw, nxt = _line_at(buf, ls)
     rec = classify(raw, zone)
     start, back = ls, 0
-    if rec is not None and rec.stream is not None and not _is_syslog_start(rec):
+    if rec is not None and rec.stream is not None and not _opens_event(rec):
         pos, gap = ls, 0
         while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
             pos = _prev_start(buf, pos)
@@ -78,7 +88,7 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
             r = classify(_line_at(buf, pos)[0], zone)
             if r is not None and r.stream == rec.stream:
                 start, gap = pos, 0
-                if _is_syslog_start(r):
+                if _opens_event(r):
                     break
     elif rec is None:
         pos = ls
@@ -101,7 +111,7 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
             r = classify(line, zone)
             gap += 1
             if r is not None and r.stream == head.stream:
-                if _is_syslog_start(r):
+                if _opens_event(r):
                     break
                 gap = 0
             pos = after
@@ -115,16 +125,26 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
     return start, pos
 
 
-def _previous_ts(buf, start: int, zone: Zone, limit: int = 50) -> float | None:
-    pos = start
-    for _ in range(limit):
-        if pos == 0:
+def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, int] | None:
+    """(time, line number) of the nearest line before ``start`` that has a time."""
+    pos, lineno = start, first_line
+    for _ in range(INHERIT_GAP):
+        if pos == 0 or start - pos > MAX_WALK_BYTES:
             return None
         pos = _prev_start(buf, pos)
+        lineno -= 1
         r = classify(_line_at(buf, pos)[0], zone)
         if r is not None and r.ts is not None:
-            return r.ts
+            return r.ts, lineno
     return None
+
+
+def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
+    pos, size, lineno = 0, len(buf), 0
+    while pos < size:
+        raw, pos = _line_at(buf, pos)
+        lineno += 1
+        yield lineno, raw
 
 
 def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
@@ -132,28 +152,47 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
     found: dict[int, Event] = {}
     counter = _LineCounter(buf)
     win_start = win_end = -1
-    by_line: dict[int, Event] = {}
+    target: Event | None = None
+    windows = 0
     for off in matcher.hits(buf):
         ls = buf.rfind(b"\n", 0, off) + 1
-        if win_start <= ls < win_end:
-            lineno = counter.line_at(ls)
-        else:
-            win_start, win_end = window(buf, ls, zone)
-            first = counter.line_at(win_start)
-            lineno = counter.line_at(ls)
-            seg = Segmenter(source.name, zone, service, source.index, _previous_ts(buf, win_start, zone))
-            events: list[Event] = []
-            pos, n = win_start, first
-            while pos < win_end:
-                raw, pos = _line_at(buf, pos)
-                events.extend(seg.feed(n, raw))
-                n += 1
-            events.extend(seg.finish())
-            by_line = {ln: ev for ev in events for ln in ev.line_numbers}
-        ev = by_line.get(lineno)
-        if ev is not None and ev.line not in found and matcher.matches(ev):
-            found[ev.line] = ev
+        if win_start <= ls < win_end and target is not None and counter.line_at(ls) in target.line_numbers:
+            continue  # another hit inside the event we already have
+        windows += 1
+        if windows > DENSE_WINDOWS:
+            return _scan_sequential(buf, source, matcher, zone, service)
+        win_start, win_end = window(buf, ls, zone)
+        first = counter.line_at(win_start)
+        lineno = counter.line_at(ls)
+        seg = Segmenter(source.name, zone, service, source.index,
+                        partial(_earlier_ts, buf, win_start, first, zone))
+        target = None
+        pos, n = win_start, first
+        events: list[Event] = []
+        while pos < win_end:
+            raw, pos = _line_at(buf, pos)
+            events.extend(seg.feed(n, raw))
+            n += 1
+        events.extend(seg.finish())
+        target = next((ev for ev in events if lineno in ev.line_numbers), None)
+        if target is not None and target.line not in found and matcher.matches(target):
+            found[target.line] = target
     return [found[k] for k in sorted(found)]
+
+
+def _scan_sequential(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
+    """Hits everywhere: one full stitch of the file beats thousands of windows."""
+    seg = Segmenter(source.name, zone, service, source.index)
+    out: list[Event] = []
+    in_raw, matches = matcher.in_raw, matcher.matches
+
+    def keep(events: list[Event]) -> None:
+        out.extend(ev for ev in events if any(in_raw(r) for r in ev.raw) and matches(ev))
+
+    for lineno, raw in _mapped_lines(buf):
+        keep(seg.feed(lineno, raw))
+    keep(seg.finish())
+    return out
 
 
 def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False) -> tuple[list[Event], list[str]]:

@@ -134,9 +134,10 @@ class Truncated(Exception):
 
 def read_chunks(stream: IO[bytes], name: str, size: int = 1 << 20) -> Iterator[bytes]:
     """Chunks of a stream; a damaged compressed file yields what it can, then raises Truncated."""
+    read = getattr(stream, "read1", stream.read)  # read1 keeps what came before a damaged block
     while True:
         try:
-            chunk = stream.read(size)
+            chunk = read(size)
         except EOFError:
             raise Truncated(f"{name}: compressed file is truncated; read what was before the damage") from None
         except (OSError, zlib.error, lzma.LZMAError, ValueError) as exc:
