@@ -21,6 +21,15 @@ def field_values(event: Event, name: str) -> list[str]:
     return out
 
 
+def find_all(buf, needle: bytes, start: int, end: int) -> Iterator[int]:
+    """Every offset of ``needle`` in ``buf[start:end]`` (bytes, bytearray or mmap; no copies)."""
+    find = buf.find
+    pos = find(needle, start, end)
+    while pos >= 0:
+        yield pos
+        pos = find(needle, pos + 1, end)
+
+
 class IdMatcher:
     """A correlation ID that matches as a whole token (``123`` does not match ``1234``)."""
 
@@ -32,13 +41,9 @@ class IdMatcher:
         self.needle = ident.encode("utf-8")
         self.token = re.compile(rf"(?<![{_WORD}]){re.escape(ident)}(?![{_WORD}])")
 
-    def hits(self, buf) -> Iterator[int]:
+    def hits(self, buf, start: int = 0, end: int | None = None) -> Iterator[int]:
         """Byte offsets of every occurrence (token check comes later, on decoded text)."""
-        find, needle = buf.find, self.needle
-        pos = find(needle)
-        while pos >= 0:
-            yield pos
-            pos = find(needle, pos + 1)
+        return find_all(buf, self.needle, start, len(buf) if end is None else end)
 
     def in_raw(self, raw: bytes) -> bool:
         return self.needle in raw
@@ -70,16 +75,11 @@ class PatternMatcher:
         self.field = field
         self.needle = pattern.encode("utf-8") if fixed and not ignore_case else None
 
-    def hits(self, buf) -> Iterator[int]:
+    def hits(self, buf, start: int = 0, end: int | None = None) -> Iterator[int]:
+        end = len(buf) if end is None else end
         if self.needle is not None:
-            find, needle = buf.find, self.needle
-            pos = find(needle)
-            while pos >= 0:
-                yield pos
-                pos = find(needle, pos + 1)
-            return
-        for m in self.raw_regex.finditer(buf):
-            yield m.start()
+            return find_all(buf, self.needle, start, end)
+        return (m.start() for m in self.raw_regex.finditer(buf, start, end))
 
     def in_raw(self, raw: bytes) -> bool:
         return self.raw_regex.search(raw) is not None

@@ -20,11 +20,14 @@ from devkit.logs.timestamps import Zone
 
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
-_COUNT_SLICE = 16 << 20
+DENSE_HITS = 50_000
+_COUNT_SLICE = 8 << 20
+_SEGMENT = 32 << 20
+_RELEASE_MIN = 1 << 20
 
 
 class Matcher(Protocol):
-    def hits(self, buf) -> Iterator[int]: ...
+    def hits(self, buf, start: int = 0, end: int | None = None) -> Iterator[int]: ...
     def in_raw(self, raw: bytes) -> bool: ...
     def matches(self, event: Event) -> bool: ...
 
@@ -71,8 +74,43 @@ class _LineCounter:
         while start < end:
             stop = min(end, start + _COUNT_SLICE)
             n += self.buf[start:stop].count(b"\n")
+            release(self.buf, start, stop)
             start = stop
         return n
+
+
+def release(buf, start: int, end: int) -> None:
+    """Drop a scanned range of a mapping from our resident set (the page cache keeps it).
+
+    Without this, touching every page of a 1 GB mapping makes RSS 1 GB even though nothing is
+    copied; with it, peak RSS stays near one segment whatever the input size.
+    """
+    if end - start < _RELEASE_MIN or not isinstance(buf, mmap.mmap):
+        return
+    start -= start % mmap.PAGESIZE
+    try:
+        buf.madvise(mmap.MADV_DONTNEED, start, end - start)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def find_hits(buf, matcher: Matcher, limit: int) -> list[int] | None:
+    """Offsets of every raw hit, segment by segment; None when there are more than ``limit``."""
+    hits: list[int] = []
+    size, pos = len(buf), 0
+    while pos < size:
+        end = min(size, pos + _SEGMENT)
+        if end < size:  # cut after a line end, so no match straddles two segments
+            nl = buf.rfind(b"\n", pos, end)
+            if nl < 0:
+                nl = buf.find(b"\n", end)
+            end = size if nl < 0 else nl + 1
+        hits.extend(matcher.hits(buf, pos, end))
+        release(buf, pos, end)
+        if len(hits) > limit:
+            return None
+        pos = end
+    return hits
 
 
 def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
@@ -140,11 +178,14 @@ def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, in
 
 
 def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
-    pos, size, lineno = 0, len(buf), 0
+    pos, size, lineno, released = 0, len(buf), 0, 0
     while pos < size:
         raw, pos = _line_at(buf, pos)
         lineno += 1
         yield lineno, raw
+        if pos - released >= _SEGMENT:
+            release(buf, released, pos)
+            released = pos
 
 
 def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
@@ -154,7 +195,10 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
     win_start = win_end = -1
     target: Event | None = None
     windows = 0
-    for off in matcher.hits(buf):
+    hits = find_hits(buf, matcher, DENSE_HITS)
+    if hits is None:
+        return _scan_sequential(buf, source, matcher, zone, service)
+    for off in hits:
         ls = buf.rfind(b"\n", 0, off) + 1
         if win_start <= ls < win_end and target is not None and counter.line_at(ls) in target.line_numbers:
             continue  # another hit inside the event we already have

@@ -94,8 +94,12 @@ class Segmenter:
         return op
 
     def feed(self, lineno: int, raw: bytes) -> list[Event]:
+        """One physical line; returns the events this line finished."""
         text = decode(raw)
-        rec = parse_line(text, self.zone)
+        return self.feed_record(lineno, raw, parse_line(text, self.zone), text)
+
+    def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str) -> list[Event]:
+        """A line someone else parsed already (a search-server document, say)."""
         if rec is not None and rec.ts is not None:
             self._line_ts = (rec.ts, lineno)
         if rec is None:

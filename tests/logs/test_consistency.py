@@ -77,7 +77,9 @@ def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
         return list(merge_events([e for e in events if matcher.matches(e)] for events in per_source))
 
     if seed % 3 == 0:
-        monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)  # force the whole-file fallback too
+        monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)  # force the whole-file fallbacks too
+    elif seed % 3 == 1:
+        monkeypatch.setattr(scan, "DENSE_HITS", 2)
     for ident in ids:
         matcher = IdMatcher(ident)
         fast = search(paths, matcher, query=ident, zone=UTC).events
