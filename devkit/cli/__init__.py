@@ -6,6 +6,7 @@ Errors are turned into exit codes here and nowhere else: 0 ok, 1 nothing found o
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sys
@@ -18,8 +19,26 @@ from devkit.cli.console import get_terminal, set_color
 from devkit.errors import DevkitError
 
 
+#: Command groups, imported only when used so ``devkit logs`` never pays for pika or pyroma.
+GROUPS = {
+    "logs": "devkit.cli.logs:logs",
+    "pkg": "devkit.cli.pkg:pkg",
+    "gen": "devkit.cli.gen:gen",
+    "load": "devkit.cli.load:load",
+}
+
+
 class DevkitGroup(click.Group):
-    """Root group: maps devkit's exceptions and integer results to exit codes in one place."""
+    """Root group: loads command groups lazily and maps errors to exit codes in one place."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), *GROUPS})
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in GROUPS and name not in self.commands:
+            module, attr = GROUPS[name].split(":")
+            self.add_command(getattr(importlib.import_module(module), attr), name)
+        return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
         try:
@@ -65,17 +84,6 @@ def cli(color: bool | None) -> None:
     set_color(color)
 
 
-def _register() -> None:
-    from devkit.cli.gen import gen
-    from devkit.cli.load import load
-    from devkit.cli.logs import logs
-    from devkit.cli.pkg import pkg
-
-    for group in (logs, pkg, gen, load):
-        cli.add_command(group)
-
-
-_register()
 
 
 def main(argv: list[str] | None = None) -> None:

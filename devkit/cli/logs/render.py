@@ -146,6 +146,7 @@ def write_summary_rich(result: SearchResult, term: Terminal, colors: ServiceColo
     if result.first is not None:
         console.print(Text(f"{format_utc(result.first)} → {format_utc(result.last)}  "
                            f"({result.duration:.3f} s)", style="dim"))
+    console.print(Text("sources: " + ", ".join(result.sources), style="dim"), soft_wrap=True)
     table = Table(title="Request path", title_justify="left", box=None, pad_edge=False, show_edge=False)
     table.add_column("service")
     table.add_column("first", justify="right")
