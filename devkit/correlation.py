@@ -234,9 +234,9 @@ class JsonFormatter(logging.Formatter):
         fields.update(defaults or {})
         fields.update(static or {})
         self.service = service or fields.pop("service", None) or _service_from_env()
+        self.header = fields.pop("header", header) if header == HEADER else header
         self.static = fields
         self.default_id = default_id
-        self.header = header
 
     def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:  # noqa: N802
         if datefmt:

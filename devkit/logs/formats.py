@@ -62,6 +62,8 @@ _JSON_LEVEL_KEYS = ("level", "levelname", "log.level", "severity", "loglevel", "
                     "@fields.levelname", "log_level")
 _JSON_SERVICE_KEYS = ("service.name", "service", "@fields.service", "app", "application",
                       "service_name", "syslog.appname", "program", "container_name")
+_STRUCTLOG_QUIET = {"event", "level", "timestamp", "exception", "logger", "logger_name", "request_id",
+                    "correlation_id", "corrId", "trace_id", "span_id", "exc_info", "stack", "stack_info"}
 _JSON_TB_KEYS = ("exception", "@fields.exception", "exc_info", "exc_text", "stack_info",
                  "@fields.stack_info", "error.stack_trace", "stack_trace", "stacktrace",
                  "error.stack", "traceback")
@@ -129,6 +131,10 @@ def parse_json(line: str, zone: Zone) -> Record | None:
         fmt = "ecs"
     elif "event" in obj and "message" not in obj:
         fmt = "structlog"
+        # as structlog's console renderer shows it: the event, then its bound key=value pairs
+        extras = [f"{k}={v}" for k, v in obj.items() if k not in _STRUCTLOG_QUIET and not isinstance(v, (dict, list))]
+        if isinstance(message, str) and extras:
+            message = f"{message} " + " ".join(extras)
     if level is None and tb:
         level = "ERROR"
     return Record(fmt, ts, level, message, flat, service.lstrip("/") if service else None, tb)

@@ -1,0 +1,136 @@
+"""End to end: generated nginx -> a WSGI app with the middleware and the generated logging config
+-> JSON log lines -> `devkit logs trace ID` finds the request's records, traceback as one event."""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from gen_harness import HEX32, free_port
+from services import port_open
+
+from devkit.cli import cli
+
+
+def _has_trace() -> bool:
+    try:
+        from devkit.cli.logs import logs
+    except ImportError:
+        return False
+    return "trace" in getattr(logs, "commands", {})
+
+
+pytestmark = [
+    pytest.mark.service,
+    pytest.mark.skipif(not _has_trace(), reason="devkit.cli.logs has no 'trace' command yet"),
+]
+
+APP = Path(__file__).resolve().parent / "apps" / "orders_app.py"
+
+
+def gen(*args: str) -> str:
+    result = CliRunner().invoke(cli, ["gen", *args])
+    assert result.exit_code == 0, result.output
+    return result.output
+
+
+@pytest.fixture
+def orders_app(tmp_path):
+    """The app in its own process, stdout (its JSON log) going to app/orders.log."""
+    port = free_port()
+    config = tmp_path / "logging.json"
+    config.write_text(gen("logging", "--service", "orders"))
+    logdir = tmp_path / "app"
+    logdir.mkdir()
+    logfile = logdir / "orders.log"
+    with logfile.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(APP), str(port), str(config)], stdout=out,
+                                stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 15
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.poll() is not None else "timeout"
+                pytest.fail(f"orders app did not start: {err}")
+            time.sleep(0.05)
+        yield port, logfile
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()
+
+
+def trace(cid: str, *paths: Path) -> tuple[int, list[dict]]:
+    proc = subprocess.run([sys.executable, "-m", "devkit", "logs", "trace", cid, *map(str, paths), "--json"],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode in (0, 1), proc.stderr
+    return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
+
+
+def wait_for_lines(path: Path, count: int) -> list[str]:
+    for _ in range(100):
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count:
+            return lines
+        time.sleep(0.05)
+    return lines
+
+
+def test_one_request_followed_from_nginx_through_the_app_logs(orders_app, nginx_runner, tmp_path):
+    app_port, app_log = orders_app
+    port = free_port()
+    conf = gen("nginx", "--standalone", "--upstream", f"127.0.0.1:{app_port}", "--listen", f"127.0.0.1:{port}",
+               "--workers", "2")
+    ngx = nginx_runner(conf, port, name="nginx")
+
+    status, _, headers, body = ngx.get("/boom", headers={"Correlation-Id": "e2e-7f3a"})
+    assert status == 500 and body == b"failed"
+    assert [v for k, v in headers if k.lower() == "correlation-id"] == ["e2e-7f3a"]
+    status, _, headers, _ = ngx.get("/", headers={"Correlation-Id": "bad id\"<x>"})
+    assert status == 200
+    [fresh] = [v for k, v in headers if k.lower() == "correlation-id"]
+    assert re.fullmatch(HEX32, fresh)
+
+    ngx.log_lines(expect=2)
+    records = [json.loads(line) for line in wait_for_lines(app_log, 6)]
+    # One JSON object per record; the failure's traceback is inside its record, not on extra lines.
+    assert [(r["message"], r["correlation_id"]) for r in records] == [
+        (f"orders starting on {app_port}", "Internal"),
+        ("checkout started", "e2e-7f3a"),
+        ("inventory checked", "e2e-7f3a"),  # the downstream call carried the ID (requests helper)
+        ("inventory says in stock", "e2e-7f3a"),
+        ("checkout failed", "e2e-7f3a"),
+        ("orders listed", fresh),
+    ]
+
+    code, events = trace("e2e-7f3a", app_log.parent, ngx.access_log)
+    assert code == 0
+    by_source = {}
+    for event in events:
+        by_source.setdefault(Path(event["source"]).name, []).append(event)
+    assert set(by_source) == {"orders.log", "access.log"}
+    app_events = by_source["orders.log"]
+    assert [e["message"].splitlines()[0] for e in app_events] == [
+        "checkout started", "inventory checked", "inventory says in stock", "checkout failed"]
+    assert {e["service"] for e in app_events} == {"orders"}
+    [failed] = [e for e in app_events if e["traceback"]]
+    assert failed["level"] == "ERROR"
+    assert failed["traceback"].startswith("Traceback (most recent call last):")
+    assert "ZeroDivisionError: division by zero" in failed["traceback"]
+    assert "ZeroDivisionError" in failed["message"]  # message holds the whole text, traceback joined
+    [access] = by_source["access.log"]
+    assert "GET /boom" in access["message"] and "corr=e2e-7f3a" in access["message"]
+    assert all(fresh not in e["message"] for e in events)
+
+    code, events = trace(fresh, app_log.parent, ngx.access_log)
+    assert code == 0
+    assert sorted(Path(e["source"]).name for e in events) == ["access.log", "orders.log"]
+
+    code, events = trace("never-seen-id", app_log.parent, ngx.access_log)
+    assert code == 1 and events == []
