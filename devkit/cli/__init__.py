@@ -25,6 +25,7 @@ GROUPS = {
     "pkg": "devkit.cli.pkg:pkg",
     "gen": "devkit.cli.gen:gen",
     "load": "devkit.cli.load:load",
+    "completion": "devkit.cli.completion:completion",
 }
 
 
