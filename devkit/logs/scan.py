@@ -73,10 +73,20 @@ class _LineCounter:
         n = 0
         while start < end:
             stop = min(end, start + _COUNT_SLICE)
-            n += self.buf[start:stop].count(b"\n")
+            n += count_newlines(self.buf, start, stop)
             release(self.buf, start, stop)
             start = stop
         return n
+
+
+def _count_newlines_py(buf, start: int, end: int) -> int:
+    return buf[start:end].count(b"\n")
+
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules)
+    from devkit.logs._speedups import count_newlines
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    count_newlines = _count_newlines_py
 
 
 def release(buf, start: int, end: int) -> None:

@@ -1,0 +1,39 @@
+"""The optional C line counter agrees with the pure-Python one, and devkit works without it."""
+
+import mmap
+import random
+
+import pytest
+
+from devkit.logs import scan
+from devkit.logs.trace import trace
+from devkit.logs.timestamps import Zone
+
+from conftest import EXAMPLES
+
+
+def test_accelerator_is_built_here():
+    # CI and the quick start build it (gcc is on the machine); elsewhere the fallback is used.
+    from devkit.logs import _speedups  # noqa: F401
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_c_and_python_counts_agree(tmp_path, seed):
+    rng = random.Random(seed)
+    data = bytes(rng.choice(b"ab\n\r\x00\xff") for _ in range(rng.randrange(1, 200_000)))
+    path = tmp_path / "x"
+    path.write_bytes(data)
+    with open(path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as m:
+        for buf in (data, bytearray(data), m):
+            for _ in range(20):
+                a = rng.randrange(0, len(data))
+                b = rng.randrange(a, len(data) + 10)
+                assert scan.count_newlines(buf, a, b) == scan._count_newlines_py(buf, a, b) == data[a:b].count(b"\n")
+
+
+def test_trace_without_the_accelerator(monkeypatch, expected):
+    demo = expected["ids"][0]["id"]
+    fast = [(e.source, e.line_numbers) for e in trace(demo, [str(EXAMPLES)], zone=Zone.parse("UTC")).events]
+    monkeypatch.setattr(scan, "count_newlines", scan._count_newlines_py)
+    slow = [(e.source, e.line_numbers) for e in trace(demo, [str(EXAMPLES)], zone=Zone.parse("UTC"), jobs=1).events]
+    assert fast == slow and len(fast) == len(expected["ids"][0]["events"])
