@@ -14,9 +14,10 @@ from __future__ import annotations
 import ast
 import configparser
 import re
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any
 
 RULES = {
     "DH001": "exact-pin",
@@ -135,7 +136,7 @@ def requirements_file_findings(path: Path, root: Path) -> list[Finding]:
 
     for number, raw in enumerate(path.read_text(encoding="utf-8", errors="replace").splitlines(), 1):
         line = raw.split(" #", 1)[0].strip()
-        if not line or line.startswith(("#", "-")) or "://" in line or line.startswith((".", "/")):
+        if not line or line.startswith(("#", "-", ".", "/")) or "://" in line:
             continue  # options, includes, URLs and local paths are not name requirements
         line = line.split(" --hash", 1)[0].strip().rstrip("\\").strip()
         try:

@@ -12,7 +12,10 @@ from __future__ import annotations
 import email.parser
 import os
 import re
+import shutil
+import tempfile
 import tomllib
+import warnings
 import zipfile
 from dataclasses import dataclass, field
 from email.headerregistry import Address
@@ -22,6 +25,8 @@ from typing import Any
 
 from devkit.errors import InputError
 
+COPY_IGNORE = (".git", ".hg", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__", "build", "dist",
+               "*.egg-info", ".mypy_cache", ".pytest_cache")
 README_TYPES = {".md": "text/markdown", ".rst": "text/x-rst", ".txt": "text/plain"}
 
 
@@ -178,7 +183,30 @@ def static_project_metadata(root: Path, pyproject: dict[str, Any]) -> ProjectMet
     deps = [("pyproject.toml [project.dependencies]", req) for req in project.get("dependencies") or []]
     for extra, reqs in (project.get("optional-dependencies") or {}).items():
         deps += [(f"pyproject.toml [project.optional-dependencies] {extra}", req) for req in reqs]
+    broken = _unbuildable(project)
+    if broken:
+        # Every build backend rejects this, so pyroma would report a failed build (score 0).
+        return ProjectMetadata(data={"_wheel_build_failed": True}, source="static", reason=broken, dependencies=deps)
     return ProjectMetadata(data=data, source="static", dependencies=deps)
+
+
+def _unbuildable(project: dict[str, Any]) -> str:
+    from packaging.requirements import InvalidRequirement, Requirement
+    from packaging.specifiers import InvalidSpecifier, SpecifierSet
+
+    reqs = list(project.get("dependencies") or [])
+    for extra_reqs in (project.get("optional-dependencies") or {}).values():
+        reqs += list(extra_reqs)
+    for req in reqs:
+        try:
+            Requirement(req)
+        except InvalidRequirement:
+            return f"dependency {req!r} is not valid PEP 508, so no build backend accepts this project"
+    try:
+        SpecifierSet(project.get("requires-python") or "")
+    except InvalidSpecifier:
+        return f"requires-python {project['requires-python']!r} is invalid, so no build backend accepts this project"
+    return ""
 
 
 def message_metadata(message: Message) -> dict[str, Any]:
@@ -224,8 +252,14 @@ def backend_metadata(root: Path, reason: str) -> ProjectMetadata:
 
     projectdata = import_pyroma_module("projectdata")
     try:
-        with quiet_root_logger(), _quiet_fds():
-            data = projectdata.get_data(os.fspath(root))
+        with tempfile.TemporaryDirectory(prefix="devkit-backend-") as tmp:
+            # Build from a copy: setuptools leaves *.egg-info/build/ behind in the source tree.
+            copy = Path(tmp) / root.name
+            shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+            with quiet_root_logger(), _quiet_fds(), warnings.catch_warnings():
+                warnings.simplefilter("ignore")  # build re-raises the backend's warnings in-process
+                data = projectdata.get_data(os.fspath(copy))
+            data["_path"] = os.fspath(root)
     except Exception as exc:  # build raises its own exception types; report them in one line
         raise InputError(f"{root}: the build backend could not produce metadata: {exc}") from None
     return ProjectMetadata(

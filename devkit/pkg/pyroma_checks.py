@@ -7,7 +7,8 @@ full package is needed (build-backend fallback) it is imported with the root log
 afterwards, so pyroma's debug logging never reaches devkit's output.
 
 pyroma's tests are module-level objects with state (weights and messages change per run), so
-runs are serialised with a lock.
+runs are serialised with a lock and every test object is reset before each run (PEPVersion, for
+one, lowers its weight after an N.N version and never raises it back).
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ import logging
 import sys
 import threading
 import types
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, Iterator
+from typing import Any
 
 _LOCK = threading.Lock()
 
@@ -122,11 +124,21 @@ def cheese_name(score: int) -> str:
     return levels()[score].rsplit(": ", 1)[-1]
 
 
+def _reset(ratings: types.ModuleType) -> None:
+    """Forget what earlier runs left on pyroma's test objects (PEPVersion lowers its weight to 10
+    and never raises it back; BusFactor/SDist/MissingBuildSystem keep theirs), so every rating in
+    a process equals a fresh ``pyroma`` run."""
+    for test in ratings.ALL_TESTS:
+        vars(test).clear()
+
+
 def run_checks(data: dict[str, Any]) -> tuple[int, list[CheckResult]]:
     """Score ``data`` with ``pyroma.ratings.rate`` and report every test's own verdict."""
     ratings = load_ratings()
     with _LOCK:
+        _reset(ratings)
         score, _fails = ratings.rate(data)  # the score is pyroma's, not a re-computation
+        _reset(ratings)
         results: list[CheckResult] = []
         if len([key for key in data if not key.startswith("_")]) == 0:
             # pyroma gave up before running its tests (nothing found / backend failed).

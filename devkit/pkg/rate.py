@@ -107,7 +107,7 @@ def pip_download(spec: str, dest: Path) -> Path:
         raise InputError(f"--pypi {spec!r}: expected NAME or NAME==VERSION")
     cmd = [
         sys.executable, "-m", "pip", "download", "--no-deps", "--no-binary", ":all:",
-        "--no-build-isolation", "--disable-pip-version-check", "-q", "-d", os.fspath(dest), spec,
+        "--disable-pip-version-check", "-q", "-d", os.fspath(dest), spec,
     ]
     proc = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
     files = [p for p in dest.iterdir() if p.name.lower().endswith(SDIST_SUFFIXES)]

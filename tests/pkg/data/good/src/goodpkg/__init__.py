@@ -1,0 +1,3 @@
+"""goodpkg: order events."""
+
+__version__ = "1.2.0"
