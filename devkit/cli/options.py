@@ -34,3 +34,16 @@ def log_output_options(fn: F) -> F:
     fn = click.option("--raw", is_flag=True, help="Print each event's original lines, unchanged.")(fn)
     fn = json_option(fn)
     return fn
+
+
+def es_options(fn: F) -> F:
+    """``--es`` / ``--api-key`` / ``--ca-certs`` / ``--insecure``: where the search server is."""
+    fn = click.option("--insecure", is_flag=True, help="Do not verify the server's TLS certificate.")(fn)
+    fn = click.option("--ca-certs", metavar="FILE", type=click.Path(dir_okay=False),
+                      help="CA bundle that signed the server's certificate.")(fn)
+    fn = click.option("--api-key", metavar="KEY", envvar="DEVKIT_ES_API_KEY", show_envvar=True,
+                      help="API key (base64 id:key) instead of user:password in the URL.")(fn)
+    fn = click.option("--es", "es_url", metavar="URL", envvar="DEVKIT_ES_URL", show_envvar=True,
+                      help="Elasticsearch 8/9 or OpenSearch 2/3, e.g. https://user:pass@host:9200 "
+                           "(the password is masked in every message).")(fn)
+    return fn

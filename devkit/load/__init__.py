@@ -14,3 +14,7 @@ __all__ = [
     "make_body",
     "run_amqp_load",
 ]
+
+from devkit.load.http import HttpLoadConfig, HttpLoadResult, HttpProgress, run_http_load
+
+__all__ += ["HttpLoadConfig", "HttpLoadResult", "HttpProgress", "run_http_load"]

@@ -8,11 +8,12 @@ dies, and a message is only ever counted as confirmed after the broker said so.
 
 from __future__ import annotations
 
+import contextlib
 import multiprocessing as mp
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from multiprocessing.connection import wait as mp_wait
-from typing import Callable
 
 from devkit.errors import InputError, ServiceError
 from devkit.load import amqp_shared as S
@@ -75,15 +76,15 @@ class AmqpLoadResult:
             return False
         if self.confirm and (self.nacked or self.returned or self.unconfirmed):
             return False
-        if self.consume and (self.lost or (self.received or 0) < (self.confirmed if self.confirm else self.sent)):
-            return False
-        return True
+        return not (self.consume and (self.lost or (self.received or 0) < (self.confirmed if self.confirm else self.sent)))
 
     @property
     def exit_code(self) -> int:
-        """0 all confirmed (and received), 2 the broker went away, 1 anything else missing."""
+        """0 all confirmed (and received), 2 the broker went away, 130 Ctrl-C, 1 anything missing."""
         if self.connection_error:
             return 2
+        if self.interrupted:
+            return 130
         return 0 if self.ok else 1
 
     def to_dict(self) -> dict:
@@ -160,22 +161,26 @@ def _preflight(cfg: AmqpLoadConfig) -> None:
     except pex.AMQPError as exc:
         raise ServiceError(f"RabbitMQ at {cfg.safe_url}: {_describe(exc)}") from None
     finally:
-        try:
+        with contextlib.suppress(pex.AMQPError, OSError):
             if connection.is_open:
                 connection.close()
-        except Exception:
-            pass
 
 
-def _connect_reason(exc: Exception) -> str:
-    """The root cause of pika's nested connection errors, e.g. 'Connection refused'."""
-    seen = [exc]
-    for attr in ("exceptions",):
-        seen.extend(getattr(exc, attr, None) or [])
-    for item in reversed(seen):
-        for inner in getattr(item, "exceptions", None) or [item]:
-            if isinstance(inner, OSError):
-                return inner.strerror or str(inner)
+def _connect_reason(exc: BaseException) -> str:
+    """The root cause inside pika's nested connection errors, e.g. 'Connection refused'."""
+    todo, seen = [exc], 0
+    while todo and seen < 20:
+        item = todo.pop(0)
+        seen += 1
+        if isinstance(item, OSError):
+            return item.strerror or str(item)
+        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+        for attr in ("exception", "exceptions"):
+            inner = getattr(item, attr, None)
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+            elif isinstance(inner, (list, tuple)):
+                todo.extend(i for i in inner if isinstance(i, BaseException))
     text = str(exc)
     return text if text and text != "()" else type(exc).__name__
 
@@ -452,7 +457,8 @@ class _Run:
             if rep is None:
                 errors.append(f"consumer of {spec.queue!r} died; counts are those it recorded")
             elif rep.error:
-                errors.append(f"consumer of {spec.queue!r}: {rep.error}")
+                errors.append(f"consumer of {spec.queue!r}: {rep.error}; confirmed messages it did not "
+                              "receive count as lost (they may still be in the queue)")
             if rep is not None:
                 e2e.append(rep.latencies)
             slot = S.CONFIRMED if self.cfg.confirm else S.SENT

@@ -56,7 +56,7 @@ class AmqpLoadConfig:
         if parts.scheme not in {"amqp", "amqps"} or not parts.hostname:
             raise InputError(f"--url must look like amqp://user:password@host:5672/vhost, got {self.safe_url!r}")
         try:
-            parts.port
+            _ = parts.port
         except ValueError:
             raise InputError(f"--url has a bad port: {self.safe_url!r}") from None
         if self.count is None and self.duration is None:

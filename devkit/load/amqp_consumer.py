@@ -31,6 +31,7 @@ class Consumer:
         self.foreign = 0
         self.duplicates = 0
         self.unacked = 0
+        self.pending: list[tuple[bytearray, int]] = []  # ours, delivered but not yet acked
         self.last_tag = 0
         self.last_message_at = time.monotonic()
         self.done_since: float | None = None
@@ -86,6 +87,7 @@ class Consumer:
     def _on_closed(self, _connection, reason) -> None:
         if not self.stopping:
             self._fail("lost", f"consumer connection lost: {_describe(reason)}")
+            self._forget_unacked()
         self.connection.ioloop.stop()
 
     def _on_channel_open(self, channel) -> None:
@@ -97,6 +99,7 @@ class Consumer:
         from pika.exceptions import ConnectionClosed
 
         if not self.stopping:
+            self._forget_unacked()
             if isinstance(reason, ConnectionClosed):
                 self._fail("lost", f"consumer connection lost: {_describe(reason)}")
             else:
@@ -129,6 +132,7 @@ class Consumer:
                 else:
                     bitmap[seq] = 1
                     self.count += 1
+                    self.pending.append((bitmap, seq))
                     sent_ns = (properties.headers or {}).get(SENT_HEADER)
                     if isinstance(sent_ns, int):
                         self.latency.add((now_ns - sent_ns) / 1e6)
@@ -137,9 +141,21 @@ class Consumer:
         self.last_tag = method.delivery_tag
         self.unacked += 1
         if self.unacked >= self.ack_every:
-            channel.basic_ack(self.last_tag, multiple=True)
-            self.unacked = 0
+            self._ack()
             self._flush_counts()
+
+    def _ack(self) -> None:
+        self.channel.basic_ack(self.last_tag, multiple=True)
+        self.unacked = 0
+        self.pending.clear()
+
+    def _forget_unacked(self) -> None:
+        """The connection died: the broker requeues unacked messages, so they were not received."""
+        for bitmap, seq in self.pending:
+            bitmap[seq] = 0
+            self.count -= 1
+        self.pending.clear()
+        self._flush_counts()
 
     def _flush_counts(self) -> None:
         base = self.base
@@ -152,8 +168,7 @@ class Consumer:
         if self.stopping:
             return
         if self.unacked and self.channel.is_open:
-            self.channel.basic_ack(self.last_tag, multiple=True)
-            self.unacked = 0
+            self._ack()
         previous = self.row[self.base + S.RECEIVED] + self.row[self.base + S.FOREIGN]
         self._flush_counts()
         now = time.monotonic()
@@ -177,8 +192,7 @@ class Consumer:
         self.stopping = True
         self._flush_counts()
         if self.unacked and self.channel is not None and self.channel.is_open:
-            self.channel.basic_ack(self.last_tag, multiple=True)
-            self.unacked = 0
+            self._ack()
         if self.connection.is_open:
             self.connection.close()
         else:

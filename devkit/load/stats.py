@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 from array import array
-from typing import Iterable
+from collections.abc import Iterable
 
 PERCENTILES = (("p50", 50.0), ("p95", 95.0), ("p99", 99.0))
 

@@ -10,10 +10,11 @@ from devkit.cli.console import get_terminal
 from devkit.cli.load.common import Duration, fmt_int, latency_row
 from devkit.cli.options import json_option
 from devkit.load.amqp_config import DEFAULT_QUEUE, DEFAULT_URL
+from devkit.secrets import mask_url_passwords
 
 
 @click.command()
-@click.option("--url", default=DEFAULT_URL, show_default=True, envvar="DEVKIT_AMQP_URL",
+@click.option("--url", default=DEFAULT_URL, show_default=mask_url_passwords(DEFAULT_URL), envvar="DEVKIT_AMQP_URL",
               help="Broker URL [env var: DEVKIT_AMQP_URL]; the password is masked in all output.")
 @click.option("--queue", "-q", default=None, help=f"Queue to publish to (default {DEFAULT_QUEUE}); declared durable unless --passive.")
 @click.option("--queues", "queues_pattern", metavar="PATTERN",
@@ -45,7 +46,7 @@ from devkit.load.amqp_config import DEFAULT_QUEUE, DEFAULT_URL
 def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, duration, rate, producers,
          size, body, body_file, persistent, confirm, window, mandatory, passive, consume, prefetch,
          drain_timeout, confirm_timeout, run_id, as_json) -> int:
-    """Publish persistent messages to RabbitMQ like PerfTest and account for every one.
+    """Load RabbitMQ like PerfTest and account for every message.
 
     Every message carries a correlation_id and a 'devkit-sent-ns' header. Exit 0 when all were
     confirmed (and received with --consume), 1 when any was nacked, returned, unconfirmed or
@@ -58,7 +59,12 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
       devkit load amqp -n 100000 --producers 2 --queues 'perf-%d'
     """
     from devkit.errors import InputError
-    from devkit.load import AmqpLoadConfig, expand_queue_pattern, make_body, run_amqp_load
+    from devkit.load import (
+        AmqpLoadConfig,
+        expand_queue_pattern,
+        make_body,
+        run_amqp_load,
+    )
 
     if count is None and duration is None:
         raise click.UsageError("give -n/--count or --duration to bound the run")
@@ -113,6 +119,7 @@ class _live_progress:
     def __init__(self, term) -> None:
         self.term = term
         self.live = None
+        self.started = False
 
     def __enter__(self):
         if not self.term.progress_enabled:
@@ -122,10 +129,12 @@ class _live_progress:
 
         self.text = Text
         self.live = Live(Text("connecting..."), console=self.term.err, transient=True, refresh_per_second=10)
-        self.live.start()
         return self.update
 
     def update(self, p) -> None:
+        if not self.started:  # started on the first report: after the workers are forked
+            self.live.start()
+            self.started = True
         parts = [f"sent {p.sent:,}"]
         if p.confirm:
             parts.append(f"confirmed {p.confirmed:,}")
@@ -140,7 +149,7 @@ class _live_progress:
         self.live.update(self.text("  ".join(parts)))
 
     def __exit__(self, *exc) -> None:
-        if self.live is not None:
+        if self.live is not None and self.started:
             self.live.stop()
 
 
@@ -148,8 +157,8 @@ def _render_summary(term, cfg, result) -> None:
     from rich.table import Table
 
     target = ", ".join(result.queues) if result.queues else f"exchange {cfg.exchange!r}"
-    table = Table(title=f"devkit load amqp → {target} ({cfg.safe_url})", show_header=False,
-                  title_justify="left", box=None, pad_edge=False)
+    term.out.print(f"devkit load amqp → {target} ({cfg.safe_url})", soft_wrap=True)
+    table = Table(show_header=False, box=None, pad_edge=False)
     table.add_column("metric", style="bold")
     table.add_column("value", justify="right")
     table.add_column("detail")
