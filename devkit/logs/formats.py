@@ -226,16 +226,23 @@ _CLF_TS = re.compile(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?
 _LEVEL_SEARCH = re.compile(r"\b" + _LEVEL_WORD + r"\b")
 
 
+def _timed_match(regex: re.Pattern, line: str, zone: Zone) -> tuple[re.Match, float] | None:
+    """A match of a layout that embeds ``ISO_PATTERN``, and its time; None if either fails."""
+    m = regex.match(line)
+    if not m:
+        return None
+    ts = iso_match_to_epoch(m, zone)
+    return None if ts is None else (m, ts)
+
+
 def parse_corrid_first(line: str, zone: Zone) -> Record | None:
     """The seed's ``%(corrId)s - %(asctime)s - %(filename)s - %(funcName)s - %(message)s``."""
     if " - " not in line[:200]:
         return None
-    m = _CORRID_FIRST.match(line)
-    if not m:
+    found = _timed_match(_CORRID_FIRST, line, zone)
+    if found is None:
         return None
-    ts = iso_match_to_epoch(m, zone)
-    if ts is None:
-        return None
+    m, ts = found
     msg = m["msg"]
     lm = _LEVEL_SEARCH.match(msg)
     fields = {"corrId": m["corr"], "filename": m["file"], "funcName": m["func"]}
@@ -244,12 +251,10 @@ def parse_corrid_first(line: str, zone: Zone) -> Record | None:
 
 def parse_oslo(line: str, zone: Zone) -> Record | None:
     """OpenStack oslo.log: ``date time.ms PID LEVEL logger [req-... user tenant - - -] message``."""
-    m = _OSLO.match(line)
-    if not m:
+    found = _timed_match(_OSLO, line, zone)
+    if found is None:
         return None
-    ts = iso_match_to_epoch(m, zone)
-    if ts is None:
-        return None
+    m, ts = found
     fields: dict = {"pid": int(m["pid"]), "logger": m["logger"]}
     ctx = m["ctx"]
     msg = m["msg"]
@@ -272,12 +277,10 @@ def parse_oslo(line: str, zone: Zone) -> Record | None:
 
 def parse_timestamp_first(line: str, zone: Zone) -> Record | None:
     """Any line that begins with an ISO-like timestamp (Python logging ``%(asctime)s ...`` etc.)."""
-    m = _TS_FIRST.match(line)
-    if not m:
+    found = _timed_match(_TS_FIRST, line, zone)
+    if found is None:
         return None
-    ts = iso_match_to_epoch(m, zone)
-    if ts is None:
-        return None
+    m, ts = found
     msg = m["msg"]
     level = normalize_level(m["level"]) if m["level"] else None
     if level is None:
