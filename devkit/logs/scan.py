@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import mmap
 import os
+import sys
 from functools import partial
 from typing import Callable, Iterator, Protocol
 
@@ -21,7 +22,6 @@ from devkit.logs.timestamps import Zone
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
 DENSE_HITS = 50_000
-_COUNT_SLICE = 8 << 20
 _SEGMENT = 32 << 20
 _RELEASE_MIN = 1 << 20
 
@@ -52,41 +52,14 @@ def _opens_event(rec: Record) -> bool:
     return rec.opens or not looks_like_continuation(rec.stream_msg or "", True)
 
 
-class _LineCounter:
-    """Line numbers for increasing offsets, counting each byte once."""
-
-    def __init__(self, buf) -> None:
-        self.buf = buf
-        self.pos = 0
-        self.line = 1
-
-    def line_at(self, offset: int) -> int:
-        """1-based line number of the line holding ``offset`` (a line start); may step back."""
-        if offset < self.pos:  # a window reaching back before the last hit: count the gap back
-            self.line -= self._count(offset, self.pos)
-        else:
-            self.line += self._count(self.pos, offset)
-        self.pos = offset
-        return self.line
-
-    def _count(self, start: int, end: int) -> int:
-        n = 0
-        while start < end:
-            stop = min(end, start + _COUNT_SLICE)
-            n += count_newlines(self.buf, start, stop)
-            release(self.buf, start, stop)
-            start = stop
-        return n
-
-
 def _count_newlines_py(buf, start: int, end: int) -> int:
     return buf[start:end].count(b"\n")
 
 
 try:  # the optional C accelerator (pyproject.toml: ext-modules)
-    from devkit.logs._speedups import count_newlines
+    from devkit.logs._speedups import count_newlines, scan as _c_scan
 except ImportError:  # pragma: no cover - built wherever a C compiler is
-    count_newlines = _count_newlines_py
+    count_newlines, _c_scan = _count_newlines_py, None
 
 
 def release(buf, start: int, end: int) -> None:
@@ -104,10 +77,44 @@ def release(buf, start: int, end: int) -> None:
         pass
 
 
-def find_hits(buf, matcher: Matcher, limit: int) -> list[int] | None:
-    """Offsets of every raw hit, segment by segment; None when there are more than ``limit``."""
-    hits: list[int] = []
-    size, pos = len(buf), 0
+_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22)  # Linux 5.14+
+
+
+def prefault(buf, start: int, end: int) -> None:
+    """Map a segment's pages in one call instead of one page fault per page (about 10% faster)."""
+    if not isinstance(buf, mmap.mmap) or sys.platform != "linux":
+        return
+    start -= start % mmap.PAGESIZE
+    try:
+        buf.madvise(_MADV_POPULATE_READ, start, end - start)
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tuple[list[tuple[int, int]], int] | None:
+    """Hits in ``[start, end)`` as (offset, newlines before it), and the segment's newlines.
+
+    One pass in C for a literal needle; the finder and a newline count otherwise. None past
+    ``limit`` hits.
+    """
+    needle = getattr(matcher, "needle", None)
+    if needle and _c_scan is not None:
+        return _c_scan(buf, needle, start, end, limit)
+    pairs: list[tuple[int, int]] = []
+    counted, newlines = start, 0
+    for off in matcher.hits(buf, start, end):
+        if len(pairs) >= limit:
+            return None
+        newlines += count_newlines(buf, counted, off)
+        counted = off
+        pairs.append((off, newlines))
+    return pairs, newlines + count_newlines(buf, counted, end)
+
+
+def find_hits(buf, matcher: Matcher, limit: int) -> list[tuple[int, int]] | None:
+    """(offset, line number) of every raw hit, segment by segment; None past ``limit`` hits."""
+    hits: list[tuple[int, int]] = []
+    size, pos, line = len(buf), 0, 1
     while pos < size:
         end = min(size, pos + _SEGMENT)
         if end < size:  # cut after a line end, so no match straddles two segments
@@ -115,10 +122,14 @@ def find_hits(buf, matcher: Matcher, limit: int) -> list[int] | None:
             if nl < 0:
                 nl = buf.find(b"\n", end)
             end = size if nl < 0 else nl + 1
-        hits.extend(matcher.hits(buf, pos, end))
+        prefault(buf, pos, end)
+        found = segment_hits(buf, matcher, pos, end, limit - len(hits))
         release(buf, pos, end)
-        if len(hits) > limit:
+        if found is None:
             return None
+        pairs, newlines = found
+        hits.extend((off, line + before) for off, before in pairs)
+        line += newlines
         pos = end
     return hits
 
@@ -200,27 +211,24 @@ def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
 
 def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
     """Matching events of one in-memory/mapped source, in source order."""
-    found: dict[int, Event] = {}
-    counter = _LineCounter(buf)
-    win_start = win_end = -1
-    target: Event | None = None
-    windows = 0
     hits = find_hits(buf, matcher, DENSE_HITS)
     if hits is None:
         return _scan_sequential(buf, source, matcher, zone, service)
-    for off in hits:
+    found: dict[int, Event] = {}
+    win_start = win_end = -1
+    target: Event | None = None
+    windows = 0
+    for off, lineno in hits:
         ls = buf.rfind(b"\n", 0, off) + 1
-        if win_start <= ls < win_end and target is not None and counter.line_at(ls) in target.line_numbers:
+        if win_start <= ls < win_end and target is not None and lineno in target.line_numbers:
             continue  # another hit inside the event we already have
         windows += 1
         if windows > DENSE_WINDOWS:
             return _scan_sequential(buf, source, matcher, zone, service)
         win_start, win_end = window(buf, ls, zone)
-        first = counter.line_at(win_start)
-        lineno = counter.line_at(ls)
+        first = lineno - count_newlines(buf, win_start, ls)
         seg = Segmenter(source.name, zone, service, source.index,
                         partial(_earlier_ts, buf, win_start, first, zone))
-        target = None
         pos, n = win_start, first
         events: list[Event] = []
         while pos < win_end:
