@@ -39,11 +39,11 @@ def log_output_options(fn: F) -> F:
 def es_options(fn: F) -> F:
     """``--es`` / ``--api-key`` / ``--ca-certs`` / ``--insecure``: where the search server is."""
     fn = click.option("--insecure", is_flag=True, help="Do not verify the server's TLS certificate.")(fn)
-    fn = click.option("--ca-certs", metavar="FILE", type=click.Path(dir_okay=False),
+    fn = click.option("--ca-certs", metavar="FILE", type=click.Path(dir_okay=False, exists=True),
                       help="CA bundle that signed the server's certificate.")(fn)
     fn = click.option("--api-key", metavar="KEY", envvar="DEVKIT_ES_API_KEY", show_envvar=True,
                       help="API key (base64 id:key) instead of user:password in the URL.")(fn)
-    fn = click.option("--es", "es_url", metavar="URL", envvar="DEVKIT_ES_URL", show_envvar=True,
+    fn = click.option("--es", "es_url", metavar="URL",
                       help="Elasticsearch 8/9 or OpenSearch 2/3, e.g. https://user:pass@host:9200 "
                            "(the password is masked in every message).")(fn)
     return fn

@@ -6,6 +6,7 @@ import click
 
 from devkit.cli.logs.grep import grep
 from devkit.cli.logs.merge import merge
+from devkit.cli.logs.ship import ship
 from devkit.cli.logs.trace import trace
 
 
@@ -21,5 +22,5 @@ def logs() -> None:
     """
 
 
-for _command in (trace, grep, merge):
+for _command in (trace, grep, merge, ship):
     logs.add_command(_command)

@@ -25,8 +25,9 @@ def trace(ident: str, paths: tuple[str, ...], field: str | None, tz: str | None,
     """Every event that carries a correlation ID, from all services, in time order.
 
     PATHs are files, directories (searched recursively), globs or - for stdin; .gz, .bz2 and .xz
-    are read transparently. The ID matches as a whole token (123 does not match 1234). Exit status:
-    0 found, 1 not found, 2 an input could not be read.
+    are read transparently. The ID matches as a whole token (123 does not match 1234). With --es
+    the events come from Elasticsearch/OpenSearch instead (no PATHs), stitched the same way; their
+    source is INDEX/DOC_ID. Exit status: 0 found, 1 not found, 2 an input could not be read.
 
     \b
     Examples:
@@ -38,7 +39,9 @@ def trace(ident: str, paths: tuple[str, ...], field: str | None, tz: str | None,
     if es_url:
         from devkit.logs.es.trace import search_es
 
-        search = partial(search_es, ident, es_url, paths, index=index, field=field, api_key=api_key,
+        if paths:
+            raise click.UsageError("give PATHs or --es, not both (ship files first: devkit logs ship PATH --es URL)")
+        search = partial(search_es, ident, es_url, index=index, field=field, api_key=api_key,
                          ca_certs=ca_certs, insecure=insecure)
         return run_search(search, (), tz, text_mode, as_json, raw, "Request")
     return run_search(partial(trace_request, ident, field=field), paths, tz, text_mode, as_json, raw, "Request")
