@@ -6,40 +6,79 @@ forces it with ``--color/--no-color`` on the root command.
 
 from __future__ import annotations
 
+import os
 import sys
-
-from rich.console import Console
+from typing import TYPE_CHECKING, TextIO
 
 from devkit.secrets import mask_url_passwords
 
+if TYPE_CHECKING:
+    from rich.console import Console
+
+_FORCING_ENV = ("FORCE_COLOR", "TTY_COMPATIBLE", "TTY_INTERACTIVE")
+
 
 class Terminal:
-    """Holds the stdout and stderr consoles; commands get it from ``get_terminal()``."""
+    """Holds the stdout and stderr consoles; commands get it from ``get_terminal()``.
+
+    The rich consoles are made on first use, so a command that only writes JSON to a pipe
+    never imports rich (a measurable part of a fast ``logs trace``).
+    """
 
     def __init__(self, color: bool | None = None) -> None:
+        self.color = color
+        self.stdout: TextIO = sys.stdout
+        self.stderr: TextIO = sys.stderr
+        self._out: Console | None = None
+        self._err: Console | None = None
+
+    def _console(self, file: TextIO, stderr: bool) -> "Console":
+        from rich.console import Console
+
         kwargs: dict = {"highlight": False, "markup": False, "emoji": False}
-        if color is True:
+        if self.color is True:
             kwargs["force_terminal"] = True
-        elif color is False:
+        elif self.color is False:
             kwargs["no_color"] = True
-        self.out = Console(file=sys.stdout, **kwargs)
-        self.err = Console(file=sys.stderr, stderr=True, **kwargs)
-        if color is False:
-            self.out.no_color = self.err.no_color = True
+        console = Console(file=file, stderr=stderr, **kwargs)
+        if self.color is False:
+            console.no_color = True
+        return console
+
+    @property
+    def out(self) -> "Console":
+        if self._out is None:
+            self._out = self._console(self.stdout, False)
+        return self._out
+
+    @property
+    def err(self) -> "Console":
+        if self._err is None:
+            self._err = self._console(self.stderr, True)
+        return self._err
+
+    def _surely_not_a_terminal(self, stream: TextIO) -> bool:
+        """Decide without rich when nothing could make ``stream`` count as a terminal."""
+        if self.color is not None or any(os.environ.get(v) for v in _FORCING_ENV):
+            return False
+        try:
+            return not stream.isatty()
+        except (AttributeError, ValueError):
+            return True
 
     @property
     def is_terminal(self) -> bool:
         """True when stdout is an interactive terminal (rich layout, colours)."""
-        return self.out.is_terminal
+        return False if self._surely_not_a_terminal(self.stdout) else self.out.is_terminal
 
     @property
     def progress_enabled(self) -> bool:
         """Progress bars only where a person watches stderr."""
-        return self.err.is_terminal
+        return False if self._surely_not_a_terminal(self.stderr) else self.err.is_terminal
 
     def write(self, text: str) -> None:
         """Plain data to stdout, unwrapped (for pipes, JSON, raw lines)."""
-        sys.stdout.write(text)
+        self.stdout.write(text)
 
     def error(self, message: str) -> None:
         self.err.print("devkit: error: " + mask_url_passwords(message), style="bold red", soft_wrap=True)
@@ -57,7 +96,7 @@ _terminal: Terminal | None = None
 def get_terminal() -> Terminal:
     """The shared terminal, created on first use (so tests' captured streams are honoured)."""
     global _terminal
-    if _terminal is None or _terminal.out.file is not sys.stdout or _terminal.err.file is not sys.stderr:
+    if _terminal is None or _terminal.stdout is not sys.stdout or _terminal.stderr is not sys.stderr:
         _terminal = Terminal(_color_choice)
     return _terminal
 

@@ -7,13 +7,15 @@ import sys
 from datetime import datetime, timezone
 from typing import Iterable
 
-from rich.table import Table
-from rich.text import Text
+from typing import TYPE_CHECKING
 
 from devkit.cli.console import Terminal
 from devkit.logs.event import Event
 from devkit.logs.timestamps import format_utc
 from devkit.logs.trace import SearchResult
+
+if TYPE_CHECKING:
+    from rich.text import Text
 
 PALETTE = ["cyan", "magenta", "green", "blue", "yellow", "bright_cyan", "bright_magenta", "bright_green",
            "bright_blue", "orange3"]
@@ -82,7 +84,9 @@ def write_plain(events: Iterable[Event], term: Terminal, origin: float | None = 
     return n
 
 
-def _traceback_text(tb: str) -> Text:
+def _traceback_text(tb: str) -> "Text":
+    from rich.text import Text
+
     text = Text()
     for line in tb.split("\n"):
         stripped = line.strip()
@@ -100,6 +104,8 @@ def _traceback_text(tb: str) -> Text:
 
 def write_rich(events: Iterable[Event], term: Terminal, colors: ServiceColors, origin: float | None = None) -> int:
     """The timeline for a person: coloured service and level, tracebacks highlighted."""
+    from rich.text import Text
+
     n = 0
     console = term.out
     for ev in events:
@@ -122,7 +128,10 @@ def write_rich(events: Iterable[Event], term: Terminal, colors: ServiceColors, o
     return n
 
 
-def _bar(first: float | None, last: float | None, origin: float | None, total: float | None, width: int = 30) -> Text:
+def _bar(first: float | None, last: float | None, origin: float | None, total: float | None,
+         width: int = 30) -> "Text":
+    from rich.text import Text
+
     if first is None or origin is None or not total:
         return Text("█", style="bold")
     a = int((first - origin) / total * (width - 1))
@@ -131,6 +140,9 @@ def _bar(first: float | None, last: float | None, origin: float | None, total: f
 
 
 def write_summary_rich(result: SearchResult, term: Terminal, colors: ServiceColors, title: str) -> None:
+    from rich.table import Table
+    from rich.text import Text
+
     console = term.out
     path = result.path
     for span in path:
