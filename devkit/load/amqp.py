@@ -124,7 +124,7 @@ def _preflight(cfg: AmqpLoadConfig) -> None:
     import pika
     import pika.exceptions as pex
 
-    from devkit.load.amqp_producer import _describe
+    from devkit.load.amqp_shared import describe_reason as _describe
 
     try:
         params = pika.URLParameters(cfg.url)

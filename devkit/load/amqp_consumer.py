@@ -13,11 +13,10 @@ import time
 
 from devkit.load import amqp_shared as S
 from devkit.load.amqp_config import SENT_HEADER, AmqpLoadConfig
-from devkit.load.amqp_producer import _describe
 from devkit.load.stats import SampleBuffer
 
 
-class Consumer:
+class Consumer(S.ConnectionWorker):
     def __init__(self, cfg: AmqpLoadConfig, spec: S.ConsumerSpec, row, control, report_conn) -> None:
         self.cfg = cfg
         self.spec = spec
@@ -76,17 +75,9 @@ class Consumer:
             )
             self.report_conn.close()
 
-    def _fail(self, kind: str, message: str) -> None:
-        if self.error is None:
-            self.error, self.error_kind = message, kind
-
-    def _on_open_error(self, _connection, exc) -> None:
-        self._fail("connect", f"cannot connect: {_describe(exc)}")
-        self.connection.ioloop.stop()
-
     def _on_closed(self, _connection, reason) -> None:
         if not self.stopping:
-            self._fail("lost", f"consumer connection lost: {_describe(reason)}")
+            self._fail("lost", f"consumer connection lost: {S.describe_reason(reason)}")
             self._forget_unacked()
         self.connection.ioloop.stop()
 
@@ -101,9 +92,9 @@ class Consumer:
         if not self.stopping:
             self._forget_unacked()
             if isinstance(reason, ConnectionClosed):
-                self._fail("lost", f"consumer connection lost: {_describe(reason)}")
+                self._fail("lost", f"consumer connection lost: {S.describe_reason(reason)}")
             else:
-                self._fail("channel", f"consumer channel closed by the broker: {_describe(reason)}")
+                self._fail("channel", f"consumer channel closed by the broker: {S.describe_reason(reason)}")
         if self.connection.is_open:
             self.connection.close()
 

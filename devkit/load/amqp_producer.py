@@ -20,7 +20,7 @@ _MAX_TX_BUFFER = 4 * 1024 * 1024  # without confirms: stop feeding pika when thi
 _BURST = 2000  # most messages published per ioloop turn, so acks and timers still run
 
 
-class Producer:
+class Producer(S.ConnectionWorker):
     """Publishes its share of the run and keeps exact counts in its row of the shared array."""
 
     def __init__(self, cfg: AmqpLoadConfig, spec: S.ProducerSpec, row, control, go, report_conn) -> None:
@@ -103,17 +103,9 @@ class Producer:
         self.row[base + S.NACKED] = self.nacked
         self.row[base + S.RETURNED] = self.returned
 
-    def _fail(self, kind: str, message: str) -> None:
-        if self.error is None:
-            self.error, self.error_kind = message, kind
-
-    def _on_open_error(self, _connection, exc) -> None:
-        self._fail("connect", f"cannot connect: {_describe(exc)}")
-        self.connection.ioloop.stop()
-
     def _on_closed(self, _connection, reason) -> None:
         if not self._finished_cleanly():
-            self._fail("lost", f"connection lost: {_describe(reason)}")
+            self._fail("lost", f"connection lost: {S.describe_reason(reason)}")
         self.connection.ioloop.stop()
 
     def _on_blocked(self, _connection, _frame) -> None:
@@ -140,9 +132,9 @@ class Producer:
 
         if not self._finished_cleanly():
             if isinstance(reason, ConnectionClosed):
-                self._fail("lost", f"connection lost: {_describe(reason)}")
+                self._fail("lost", f"connection lost: {S.describe_reason(reason)}")
             else:
-                self._fail("channel", f"channel closed by the broker: {_describe(reason)}")
+                self._fail("channel", f"channel closed by the broker: {S.describe_reason(reason)}")
         if self.connection.is_open:
             self.connection.close()
 
@@ -376,20 +368,6 @@ def _batching_connection_class(pika):
                 batch.append(marshaled_frame)
 
     return BatchingSelectConnection
-
-
-def _describe(reason) -> str:
-    """pika's exceptions as one line: '(320) CONNECTION_FORCED - ...' or the socket error."""
-    from devkit.secrets import mask_url_passwords
-
-    args = getattr(reason, "args", ())
-    if len(args) >= 2 and isinstance(args[0], int):
-        text = f"({args[0]}) {args[1]}"
-    else:
-        text = str(reason) or type(reason).__name__
-        if not text.strip() or text == "()":
-            text = type(reason).__name__
-    return mask_url_passwords(text)
 
 
 def producer_main(cfg: AmqpLoadConfig, spec: S.ProducerSpec, row, control, go, report_conn) -> None:

@@ -54,3 +54,33 @@ class WorkerReport:
     finished_at: float | None = None  # monotonic time of the last confirm / receive
     received_by_producer: dict[int, bytes] | None = None  # consumer: seq bitmaps
     confirmed_bitmap: bytes | None = None  # producer (count mode): 1 per confirmed seq
+
+
+def describe_reason(reason) -> str:
+    """pika's exceptions as one line: '(320) CONNECTION_FORCED - ...' or the socket error."""
+    from devkit.secrets import mask_url_passwords
+
+    args = getattr(reason, "args", ())
+    if len(args) >= 2 and isinstance(args[0], int):
+        text = f"({args[0]}) {args[1]}"
+    else:
+        text = str(reason) or type(reason).__name__
+        if not text.strip() or text == "()":
+            text = type(reason).__name__
+    return mask_url_passwords(text)
+
+
+class ConnectionWorker:
+    """What producers and consumers share: the first failure wins and stops the loop."""
+
+    error: str | None = None
+    error_kind: str | None = None
+    connection = None
+
+    def _fail(self, kind: str, message: str) -> None:
+        if self.error is None:
+            self.error, self.error_kind = message, kind
+
+    def _on_open_error(self, _connection, exc) -> None:
+        self._fail("connect", f"cannot connect: {describe_reason(exc)}")
+        self.connection.ioloop.stop()
