@@ -18,18 +18,7 @@ from services import port_open
 from devkit.cli import cli
 
 
-def _has_trace() -> bool:
-    try:
-        from devkit.cli.logs import logs
-    except ImportError:
-        return False
-    return "trace" in getattr(logs, "commands", {})
-
-
-pytestmark = [
-    pytest.mark.service,
-    pytest.mark.skipif(not _has_trace(), reason="devkit.cli.logs has no 'trace' command yet"),
-]
+pytestmark = [pytest.mark.service]
 
 APP = Path(__file__).resolve().parent / "apps" / "orders_app.py"
 

@@ -8,6 +8,7 @@ import re
 import pytest
 from click.testing import CliRunner
 from gen_harness import HEX32, free_port
+from services import missing_service
 
 from devkit.cli import cli
 
@@ -218,7 +219,7 @@ def test_site_file_inside_debian_nginx_conf(mode, nginx_bin, tmp_path):
 
     etc = tmp_path / "etc-nginx"
     if not (shutil.os.path.exists("/etc/nginx/nginx.conf")):
-        pytest.skip("no Debian /etc/nginx here")
+        missing_service("no Debian /etc/nginx here (apt-get install nginx-extras)")
     shutil.copytree("/etc/nginx", etc, symlinks=True)
     main = (etc / "nginx.conf").read_text().replace("/etc/nginx/", f"{etc}/")
     main = main.replace("include " + f"{etc}/sites-enabled/*;", "")  # default site listens on :80
