@@ -153,8 +153,9 @@ _BSD_TS = re.compile(r"([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d
 _ISO_FULL = re.compile(ISO_PATTERN)
 
 
-def _syslog_record(pri: str | None, ts: float | None, host: str, app: str, procid: str, msg: str,
-                   fmt: str, zone: Zone, extra: dict) -> Record:
+def syslog_record(pri: str | None, ts: float | None, host: str, app: str, procid: str, msg: str,
+                  fmt: str, zone: Zone, extra: dict) -> Record:
+    """A syslog record from its parts (a file line, or a search-server document's fields)."""
     app = app.lstrip("/")
     inner = parse_inner(msg, zone)
     level = None  # logspout's PRI only says stdout/stderr; the stitcher falls back to it last
@@ -186,7 +187,7 @@ def parse_rfc5424(line: str, zone: Zone) -> Record | None:
     extra = {"syslog.msgid": msgid} if msgid != "-" else {}
     if sd != "-":
         extra["syslog.sd"] = sd
-    return _syslog_record(pri, ts, host, app, procid, msg, "syslog-rfc5424", zone, extra)
+    return syslog_record(pri, ts, host, app, procid, msg, "syslog-rfc5424", zone, extra)
 
 
 def parse_rfc3164(line: str, zone: Zone) -> Record | None:
@@ -199,7 +200,7 @@ def parse_rfc3164(line: str, zone: Zone) -> Record | None:
     pri, stamp, host, tag, pid, msg = m.groups()
     bm = _BSD_TS.match(stamp)
     ts = bsd_to_epoch(bm, zone) if bm else None
-    return _syslog_record(pri, ts, host, tag, pid or "-", msg, "syslog-rfc3164", zone, {})
+    return syslog_record(pri, ts, host, tag, pid or "-", msg, "syslog-rfc3164", zone, {})
 
 
 # --- text formats ------------------------------------------------------------------------------

@@ -133,7 +133,7 @@ def doc_record(src: dict, zone: Zone) -> tuple[Record, str]:
     (host/program/pid), in which case a traceback line may join the open event of that stream.
     """
     from devkit.logs.formats import (
-        _syslog_record,  # the same rules a syslog line gets in a file
+        syslog_record,  # the same rules a syslog line gets in a file
     )
 
     flat = flatten(src)
@@ -152,7 +152,7 @@ def doc_record(src: dict, zone: Zone) -> tuple[Record, str]:
         extra = {k: v for k, v in flat.items() if k not in _MESSAGE}
         pri = _first(flat, _STREAM_PRI)
         pri = str(pri) if isinstance(pri, int) or (isinstance(pri, str) and pri.isdigit()) else None
-        rec = _syslog_record(pri, ts, host, str(app), pid, message, "syslog", zone, extra)
+        rec = syslog_record(pri, ts, host, str(app), pid, message, "syslog", zone, extra)
         return rec, message
     rec = parse_json(json.dumps(src, ensure_ascii=False, default=str), zone)
     if rec is None:  # not reachable for a dict, but never drop a document
