@@ -47,3 +47,18 @@ def es_options(fn: F) -> F:
                       help="Elasticsearch 8/9 or OpenSearch 2/3, e.g. https://user:pass@host:9200 "
                            "(the password is masked in every message).")(fn)
     return fn
+
+
+def sources_or_stdin(paths: tuple[str, ...]) -> list[str]:
+    """The PATHs given, or ``-`` (stdin) when there are none and something is piped in."""
+    import sys
+
+    if paths:
+        return list(paths)
+    try:
+        interactive = sys.stdin.isatty()
+    except (AttributeError, ValueError):
+        interactive = False
+    if interactive:
+        raise click.UsageError("give one or more PATHs, or pipe logs in (PATH - reads stdin)")
+    return ["-"]

@@ -173,3 +173,29 @@ def test_terminal_output_has_header_waterfall_and_colours(run, expected):
 def test_help_has_an_example(run, command):
     result = run("logs", *command[:1], "--help")
     assert result.exit_code == 0 and "Example" in result.stdout
+
+
+def test_no_paths_and_an_interactive_stdin_is_a_usage_error(monkeypatch):
+    import io
+
+    from click.testing import CliRunner
+
+    from devkit.cli import cli
+
+    class Tty(io.StringIO):
+        def isatty(self) -> bool:
+            return True
+
+    def invoke(args):
+        runner = CliRunner()
+        with runner.isolation() as _:
+            monkeypatch.setattr(sys, "stdin", Tty(""))
+            try:
+                cli.main(args=args, prog_name="devkit", standalone_mode=False)
+            except Exception as exc:  # click.UsageError
+                return exc
+        return None
+
+    for args in (["logs", "trace", "abc"], ["logs", "grep", "x"], ["logs", "merge"]):
+        exc = invoke(args)
+        assert exc is not None and "pipe logs in" in str(exc), args

@@ -42,12 +42,12 @@ def report_problems(problems: list[str], term: Terminal) -> bool:
     return failed
 
 
-def run_search(search: Callable[..., SearchResult], paths: tuple[str, ...], tz: str | None, text_mode: bool,
+def run_search(search: Callable[..., SearchResult], sources: list[str], tz: str | None, text_mode: bool,
                as_json: bool, raw: bool, title: str) -> int:
     term = get_terminal()
     zone = Zone.parse(tz)
     with scan_progress(term, "scanning") as progress:
-        result = search(list(paths) or ["-"], zone=zone, text_mode=text_mode, progress=progress)
+        result = search(sources, zone=zone, text_mode=text_mode, progress=progress)
     if as_json:
         render.write_json(result.events, term)
     elif raw:

@@ -7,7 +7,7 @@ from functools import partial
 import click
 
 from devkit.cli.logs.common import run_search
-from devkit.cli.options import log_output_options, paths_argument, tz_option
+from devkit.cli.options import log_output_options, paths_argument, sources_or_stdin, tz_option
 from devkit.logs.trace import grep as grep_events
 
 
@@ -32,4 +32,4 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
       devkit logs grep -F 'KeyError' examples/logs --json
     """
     search = partial(grep_events, pattern, fixed=fixed, ignore_case=ignore_case, field=field)
-    return run_search(search, paths, tz, text_mode, as_json, raw, "Pattern")
+    return run_search(search, sources_or_stdin(paths), tz, text_mode, as_json, raw, "Pattern")

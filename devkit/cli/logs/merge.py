@@ -7,7 +7,7 @@ import click
 from devkit.cli.console import get_terminal
 from devkit.cli.logs import render
 from devkit.cli.logs.common import report_problems
-from devkit.cli.options import log_output_options, paths_argument, tz_option
+from devkit.cli.options import log_output_options, paths_argument, sources_or_stdin, tz_option
 from devkit.logs.timestamps import Zone
 from devkit.logs.trace import merge as merge_sources
 
@@ -28,7 +28,7 @@ def merge(paths: tuple[str, ...], tz: str | None, as_json: bool, raw: bool, text
       devkit logs merge examples/logs --json | jq 'select(.level == "ERROR")'
     """
     term = get_terminal()
-    run = merge_sources(list(paths) or ["-"], zone=Zone.parse(tz), text_mode=text_mode)
+    run = merge_sources(sources_or_stdin(paths), zone=Zone.parse(tz), text_mode=text_mode)
     events = run.events
     if as_json:
         n = render.write_json(events, term)

@@ -10,7 +10,7 @@ import click
 
 from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.logs.common import report_problems
-from devkit.cli.options import es_options, json_option, paths_argument, tz_option
+from devkit.cli.options import es_options, json_option, paths_argument, sources_or_stdin, tz_option
 from devkit.errors import InputError
 from devkit.logs.timestamps import Zone
 
@@ -104,7 +104,7 @@ def ship(paths: tuple[str, ...], es_url: str | None, api_key: str | None, ca_cer
             else:
                 from devkit.logs.es.ship import ship_files
 
-                stats = ship_files(list(paths) or ["-"], index=index, conn=conn, zone=zone, text_mode=text_mode,
+                stats = ship_files(sources_or_stdin(paths), index=index, conn=conn, zone=zone, text_mode=text_mode,
                                    **common)
     if as_json:
         term.write(json.dumps(stats.to_json()) + "\n")

@@ -7,7 +7,7 @@ from functools import partial
 import click
 
 from devkit.cli.logs.common import run_search
-from devkit.cli.options import es_options, log_output_options, paths_argument, tz_option
+from devkit.cli.options import es_options, log_output_options, paths_argument, sources_or_stdin, tz_option
 from devkit.logs.trace import trace as trace_request
 
 
@@ -43,5 +43,6 @@ def trace(ident: str, paths: tuple[str, ...], field: str | None, tz: str | None,
             raise click.UsageError("give PATHs or --es, not both (ship files first: devkit logs ship PATH --es URL)")
         search = partial(search_es, ident, es_url, index=index, field=field, api_key=api_key,
                          ca_certs=ca_certs, insecure=insecure)
-        return run_search(search, (), tz, text_mode, as_json, raw, "Request")
-    return run_search(partial(trace_request, ident, field=field), paths, tz, text_mode, as_json, raw, "Request")
+        return run_search(search, [], tz, text_mode, as_json, raw, "Request")
+    return run_search(partial(trace_request, ident, field=field), sources_or_stdin(paths), tz, text_mode, as_json, raw,
+                      "Request")
