@@ -50,6 +50,19 @@ class Broker:
         finally:
             connection.close()
 
+    def settled_depth(self, queue: str, timeout: float = 10.0) -> int:
+        """The depth once it stops moving: messages a closed consumer had not acked are put
+        back by the broker asynchronously, so one reading right after a drop can be short."""
+        deadline = time.monotonic() + timeout
+        last = self.depth(queue)
+        while time.monotonic() < deadline:
+            time.sleep(0.3)
+            now = self.depth(queue)
+            if now == last:
+                return now
+            last = now
+        return last
+
     def drain(self, queue: str, expected: int, timeout: float = 60.0) -> list[tuple]:
         """Read (and ack) every message: [(properties, body)], stops at *expected* or timeout."""
         connection = _blocking()
