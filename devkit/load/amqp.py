@@ -19,6 +19,7 @@ from devkit.errors import InputError, ServiceError
 from devkit.load import amqp_shared as S
 from devkit.load.amqp_config import AmqpLoadConfig
 from devkit.load.stats import percentiles_ms, samples_from_bytes
+from devkit.load.verdict import ExitVerdict
 
 READY_TIMEOUT = 30.0
 PROGRESS_INTERVAL = 0.1  # the progress callback runs at most 10 times a second
@@ -42,7 +43,7 @@ class AmqpProgress:
 
 
 @dataclass
-class AmqpLoadResult:
+class AmqpLoadResult(ExitVerdict):
     """The exact account of a run; ``to_dict()`` is the ``--json`` document."""
 
     requested: int | None
@@ -77,15 +78,6 @@ class AmqpLoadResult:
         if self.confirm and (self.nacked or self.returned or self.unconfirmed):
             return False
         return not (self.consume and (self.lost or (self.received or 0) < (self.confirmed if self.confirm else self.sent)))
-
-    @property
-    def exit_code(self) -> int:
-        """0 all confirmed (and received), 2 the broker went away, 130 Ctrl-C, 1 anything missing."""
-        if self.connection_error:
-            return 2
-        if self.interrupted:
-            return 130
-        return 0 if self.ok else 1
 
     def to_dict(self) -> dict:
         out = {

@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 
 from devkit.errors import InputError
 from devkit.load.stats import percentiles_ms
+from devkit.load.verdict import ExitVerdict
 from devkit.secrets import mask_url_passwords
 
 EXAMPLES_KEPT = 5
@@ -75,7 +76,7 @@ class HttpProgress:
 
 
 @dataclass
-class HttpLoadResult:
+class HttpLoadResult(ExitVerdict):
     """What happened to every request; ``to_dict()`` is the ``--json`` document."""
 
     url: str
@@ -109,14 +110,6 @@ class HttpLoadResult:
             self.failed or self.id_mismatched or self.id_missing or self.bad_status or self.interrupted
             or (self.requested is not None and self.sent < self.requested)
         )
-
-    @property
-    def exit_code(self) -> int:
-        if self.connection_error:
-            return 2
-        if self.interrupted:
-            return 130
-        return 0 if self.ok else 1
 
     def to_dict(self) -> dict:
         return {
