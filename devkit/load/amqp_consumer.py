@@ -57,23 +57,10 @@ class Consumer(S.ConnectionWorker):
             on_open_error_callback=self._on_open_error,
             on_close_callback=self._on_closed,
         )
-        try:
-            self.connection.ioloop.start()
-        finally:
-            self._flush_counts()
-            self.row[self.base + S.STATE] = S.FAILED if self.error else S.DONE
-            self.report_conn.send(
-                S.WorkerReport(
-                    kind="consumer",
-                    index=self.spec.index,
-                    error=self.error,
-                    error_kind=self.error_kind,
-                    latencies=self.latency.tobytes(),
-                    finished_at=self.finished_at,
-                    received_by_producer={p: bytes(b) for p, b in self.received.items()},
-                )
-            )
-            self.report_conn.close()
+        self._run_and_report("consumer")
+
+    def _report_extra(self) -> dict:
+        return {"received_by_producer": {p: bytes(b) for p, b in self.received.items()}}
 
     def _on_closed(self, _connection, reason) -> None:
         if not self.stopping:

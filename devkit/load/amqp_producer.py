@@ -75,23 +75,10 @@ class Producer(S.ConnectionWorker):
         )
         self.connection.add_on_connection_blocked_callback(self._on_blocked)
         self.connection.add_on_connection_unblocked_callback(self._on_unblocked)
-        try:
-            self.connection.ioloop.start()
-        finally:
-            self._flush_counts()
-            self._set(S.STATE, S.FAILED if self.error else S.DONE)
-            self.report_conn.send(
-                S.WorkerReport(
-                    kind="producer",
-                    index=self.spec.index,
-                    error=self.error,
-                    error_kind=self.error_kind,
-                    latencies=self.latency.tobytes(),
-                    finished_at=self.finished_at,
-                    confirmed_bitmap=bytes(self.status),
-                )
-            )
-            self.report_conn.close()
+        self._run_and_report("producer")
+
+    def _report_extra(self) -> dict:
+        return {"confirmed_bitmap": bytes(self.status)}
 
     def _set(self, slot: int, value: int) -> None:
         self.row[self.base + slot] = value

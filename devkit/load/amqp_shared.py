@@ -84,3 +84,20 @@ class ConnectionWorker:
     def _on_open_error(self, _connection, exc) -> None:
         self._fail("connect", f"cannot connect: {describe_reason(exc)}")
         self.connection.ioloop.stop()
+
+    def _report_extra(self) -> dict:
+        """Fields of the final report that only this kind of worker has (read after the loop)."""
+        return {}
+
+    def _run_and_report(self, kind: str) -> None:
+        """Run the IO loop; whatever happens, publish final counts and send the report home."""
+        try:
+            self.connection.ioloop.start()
+        finally:
+            self._flush_counts()
+            self.row[self.base + STATE] = FAILED if self.error else DONE
+            self.report_conn.send(WorkerReport(
+                kind=kind, index=self.spec.index, error=self.error, error_kind=self.error_kind,
+                latencies=self.latency.tobytes(), finished_at=self.finished_at, **self._report_extra(),
+            ))
+            self.report_conn.close()
