@@ -18,7 +18,6 @@ from devkit import __version__
 from devkit.cli.console import get_terminal, set_color
 from devkit.errors import DevkitError
 
-
 #: Command groups, imported only when used so ``devkit logs`` never pays for pika or pyroma.
 GROUPS = {
     "logs": "devkit.cli.logs:logs",

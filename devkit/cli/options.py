@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Callable
 
 import click
@@ -51,8 +52,6 @@ def es_options(fn: F) -> F:
 
 def sources_or_stdin(paths: tuple[str, ...]) -> list[str]:
     """The PATHs given, or ``-`` (stdin) when there are none and something is piped in."""
-    import sys
-
     if paths:
         return list(paths)
     try:

@@ -11,11 +11,18 @@ import mmap
 import os
 import sys
 from functools import partial
-from typing import Callable, Iterator, Protocol
+from typing import Iterator, Protocol
 
 from devkit.logs.event import Event
 from devkit.logs.formats import Record, looks_like_continuation
-from devkit.logs.sources import Note, Source, decompress_to_tempfile, iter_lines, looks_binary, service_from_path
+from devkit.logs.sources import (
+    Note,
+    Source,
+    decompress_to_tempfile,
+    iter_lines,
+    looks_binary,
+    service_from_path,
+)
 from devkit.logs.stitch import CONT_CAP, INHERIT_GAP, STREAM_GAP, Segmenter, classify
 from devkit.logs.timestamps import Zone
 
@@ -27,6 +34,8 @@ _RELEASE_MIN = 1 << 20
 
 
 class Matcher(Protocol):
+    needle: bytes | None  # a literal to search for in C, when the pattern is one
+
     def hits(self, buf, start: int = 0, end: int | None = None) -> Iterator[int]: ...
     def in_raw(self, raw: bytes) -> bool: ...
     def matches(self, event: Event) -> bool: ...
@@ -57,7 +66,8 @@ def _count_newlines_py(buf, start: int, end: int) -> int:
 
 
 try:  # the optional C accelerator (pyproject.toml: ext-modules)
-    from devkit.logs._speedups import count_newlines, scan as _c_scan
+    from devkit.logs._speedups import count_newlines
+    from devkit.logs._speedups import scan as _c_scan
 except ImportError:  # pragma: no cover - built wherever a C compiler is
     count_newlines, _c_scan = _count_newlines_py, None
 
@@ -97,7 +107,7 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
     One pass in C for a literal needle; the finder and a newline count otherwise. None past
     ``limit`` hits.
     """
-    needle = getattr(matcher, "needle", None)
+    needle = matcher.needle
     if needle and _c_scan is not None:
         return _c_scan(buf, needle, start, end, limit)
     pairs: list[tuple[int, int]] = []
@@ -138,9 +148,16 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
     """Byte range [start, end) that holds the whole event owning the line at ``ls``."""
     raw, nxt = _line_at(buf, ls)
     rec = classify(raw, zone)
-    start, back = ls, 0
+    start, back = _walk_back(buf, ls, rec, zone)
+    head = classify(_line_at(buf, start)[0], zone) if start != ls else rec
+    return start, _walk_forward(buf, ls, nxt, head, back, zone)
+
+
+def _walk_back(buf, ls: int, rec: Record | None, zone: Zone) -> tuple[int, int]:
+    """Where the event owning line ``ls`` starts, and how many lines back that is (plain text)."""
     if rec is not None and rec.stream is not None and not _opens_event(rec):
-        pos, gap = ls, 0
+        # a continuation record: back over its stream to the record that opened the event
+        start, pos, gap = ls, ls, 0
         while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
             pos = _prev_start(buf, pos)
             gap += 1
@@ -149,7 +166,8 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
                 start, gap = pos, 0
                 if _opens_event(r):
                     break
-    elif rec is None:
+        return start, 0
+    if rec is None:  # a continuation line: back to the plain record it belongs to, if any
         pos = ls
         for steps in range(1, CONT_CAP):
             if pos == 0 or ls - pos > MAX_WALK_BYTES:
@@ -157,12 +175,13 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
             pos = _prev_start(buf, pos)
             r = classify(_line_at(buf, pos)[0], zone)
             if r is not None:
-                if r.stream is None:
-                    start, back = pos, steps
-                break
-    # forward: to the end of that event
-    head = classify(_line_at(buf, start)[0], zone) if start != ls else rec
-    pos, size = nxt, len(buf)
+                return (pos, steps) if r.stream is None else (ls, 0)
+    return ls, 0
+
+
+def _walk_forward(buf, ls: int, pos: int, head: Record | None, back: int, zone: Zone) -> int:
+    """Where the event whose first record is ``head`` ends, scanning on from ``pos``."""
+    size = len(buf)
     if head is not None and head.stream is not None:
         gap = 0
         while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
@@ -174,14 +193,14 @@ def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
                     break
                 gap = 0
             pos = after
-        return start, pos
+        return pos
     count = 1 + back
     while pos < size and count < CONT_CAP and pos - ls < MAX_WALK_BYTES:
         line, after = _line_at(buf, pos)
         if classify(line, zone) is not None:
             break
         pos, count = after, count + 1
-    return start, pos
+    return pos
 
 
 def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, int] | None:
@@ -292,5 +311,3 @@ def _stitch_stream(source: Source, zone: Zone, service: str, problems: list[str]
         yield from seg.feed(lineno, raw)
     yield from seg.finish()
 
-
-ProgressFn = Callable[[int, int], None]

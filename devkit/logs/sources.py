@@ -25,6 +25,10 @@ _GENERIC_STEMS = {"app", "application", "log", "logs", "current", "output", "out
 _ROTATION = re.compile(r"(\.\d+|[-_.]\d{8}|\.log|\.txt|\.json|\.jsonl|\.ndjson)+$")
 
 
+class Note(str):
+    """A problem that is worth saying but is not an error (a skipped binary file)."""
+
+
 @dataclass
 class Source:
     """One input: ``path`` is what we open, ``name`` what we show (as the user spelled it)."""
@@ -122,10 +126,6 @@ def open_binary(source: Source) -> IO[bytes]:
         return open(source.path, "rb")
     except OSError as exc:
         raise InputError(f"{source.name}: {exc.strerror or exc}") from None
-
-
-class Note(str):
-    """A problem that is worth saying but is not an error (a skipped binary file)."""
 
 
 class Truncated(Exception):

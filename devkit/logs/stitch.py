@@ -17,7 +17,12 @@ from collections import deque
 from typing import Callable, Iterable, Iterator
 
 from devkit.logs.event import Event
-from devkit.logs.formats import Record, looks_like_continuation, parse_line, starts_traceback
+from devkit.logs.formats import (
+    Record,
+    looks_like_continuation,
+    parse_line,
+    starts_traceback,
+)
 from devkit.logs.timestamps import Zone
 
 CONT_CAP = 1000

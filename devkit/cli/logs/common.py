@@ -18,7 +18,13 @@ def scan_progress(term: Terminal, label: str) -> Iterator[Callable[[int, int], N
     if not term.progress_enabled:
         yield None
         return
-    from rich.progress import BarColumn, DownloadColumn, Progress, TextColumn, TransferSpeedColumn
+    from rich.progress import (
+        BarColumn,
+        DownloadColumn,
+        Progress,
+        TextColumn,
+        TransferSpeedColumn,
+    )
 
     with Progress(TextColumn(label), BarColumn(), DownloadColumn(), TransferSpeedColumn(),
                   console=term.err, transient=True) as progress:

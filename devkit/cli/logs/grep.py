@@ -7,7 +7,12 @@ from functools import partial
 import click
 
 from devkit.cli.logs.common import run_search
-from devkit.cli.options import log_output_options, paths_argument, sources_or_stdin, tz_option
+from devkit.cli.options import (
+    log_output_options,
+    paths_argument,
+    sources_or_stdin,
+    tz_option,
+)
 from devkit.logs.trace import grep as grep_events
 
 

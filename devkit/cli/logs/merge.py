@@ -7,7 +7,12 @@ import click
 from devkit.cli.console import get_terminal
 from devkit.cli.logs import render
 from devkit.cli.logs.common import report_problems
-from devkit.cli.options import log_output_options, paths_argument, sources_or_stdin, tz_option
+from devkit.cli.options import (
+    log_output_options,
+    paths_argument,
+    sources_or_stdin,
+    tz_option,
+)
 from devkit.logs.timestamps import Zone
 from devkit.logs.trace import merge as merge_sources
 

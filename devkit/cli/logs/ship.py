@@ -10,7 +10,13 @@ import click
 
 from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.logs.common import report_problems
-from devkit.cli.options import es_options, json_option, paths_argument, sources_or_stdin, tz_option
+from devkit.cli.options import (
+    es_options,
+    json_option,
+    paths_argument,
+    sources_or_stdin,
+    tz_option,
+)
 from devkit.errors import InputError
 from devkit.logs.timestamps import Zone
 

@@ -7,7 +7,13 @@ from functools import partial
 import click
 
 from devkit.cli.logs.common import run_search
-from devkit.cli.options import es_options, log_output_options, paths_argument, sources_or_stdin, tz_option
+from devkit.cli.options import (
+    es_options,
+    log_output_options,
+    paths_argument,
+    sources_or_stdin,
+    tz_option,
+)
 from devkit.logs.trace import trace as trace_request
 
 
