@@ -4,7 +4,6 @@ server on 127.0.0.1 that echoes, drops or alters the correlation ID on purpose."
 from __future__ import annotations
 
 import contextlib
-import json
 import subprocess
 import threading
 import time
@@ -123,11 +122,6 @@ def broker():
     for name in b.created:
         with contextlib.suppress(Exception):  # the queue may never have been created
             b.delete(name)
-
-
-def run_json(result) -> dict:
-    """The --json document a CLI run printed (stdout only)."""
-    return json.loads(result.stdout.strip().splitlines()[-1])
 
 
 # ---- HTTP -------------------------------------------------------------------------------------

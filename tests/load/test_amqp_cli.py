@@ -9,7 +9,7 @@ import sys
 import uuid
 
 from click.testing import CliRunner
-from conftest import run_json
+from load_support import run_json
 
 from devkit.cli import cli
 from devkit.load.amqp_config import SENT_HEADER

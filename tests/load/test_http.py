@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 
 from click.testing import CliRunner
-from conftest import run_json
+from load_support import run_json
 
 from devkit.cli import cli
 from devkit.load import HttpLoadConfig, run_http_load

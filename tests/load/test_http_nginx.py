@@ -9,7 +9,7 @@ import time
 
 import pytest
 from click.testing import CliRunner
-from conftest import run_json
+from load_support import run_json
 from services import require_binary
 
 from devkit.cli import cli

@@ -1,14 +1,10 @@
 import json
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
+from logs_support import EXPECTED
 
 from devkit.cli import cli
-
-ROOT = Path(__file__).resolve().parents[2]
-EXAMPLES = ROOT / "examples" / "logs"
-EXPECTED = ROOT / "examples" / "expected.json"
 
 
 @pytest.fixture
@@ -33,12 +29,3 @@ def run_json(run):
 @pytest.fixture(scope="session")
 def expected() -> dict:
     return json.loads(EXPECTED.read_text())
-
-
-def write(path: Path, text: str | bytes) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    if isinstance(text, bytes):
-        path.write_bytes(text)
-    else:
-        path.write_text(text)
-    return path

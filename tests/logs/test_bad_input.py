@@ -3,7 +3,7 @@
 import gzip
 import json
 
-from conftest import write
+from logs_support import write
 
 LINE = "abc - 2026-11-20 09:00:00,000 - a.py - f - hello abc\n"
 

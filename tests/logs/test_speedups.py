@@ -10,7 +10,7 @@ from devkit.logs.match import IdMatcher
 from devkit.logs.trace import trace
 from devkit.logs.timestamps import Zone
 
-from conftest import EXAMPLES
+from logs_support import EXAMPLES
 
 
 def test_accelerator_is_built_here():

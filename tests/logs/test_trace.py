@@ -8,7 +8,7 @@ import sys
 
 import pytest
 
-from conftest import EXAMPLES, write
+from logs_support import EXAMPLES, write
 from devkit.logs.match import IdMatcher
 from devkit.logs.merge import merge_events
 from devkit.logs.trace import merge, trace

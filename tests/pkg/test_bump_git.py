@@ -13,7 +13,7 @@ import json
 
 import pytest
 from click.testing import CliRunner
-from conftest import IDENTITY, add_hook, git, snapshot
+from pkg_support import IDENTITY, add_hook, git, snapshot
 
 from devkit.cli import cli
 from devkit.errors import DevkitError, InputError, ServiceError

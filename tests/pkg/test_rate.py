@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from conftest import DATA
+from pkg_support import DATA
 
 from devkit.cli import cli
 from devkit.pkg import rate as rate_mod
