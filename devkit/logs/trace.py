@@ -111,6 +111,21 @@ def _scan_job(args: tuple) -> tuple[int, list[Event], list[str]]:
     return source.index, events, problems
 
 
+def _scan_all(sources: list[Source], matcher: Matcher, zone: Zone, text_mode: bool,
+              jobs: int) -> Iterator[tuple[int, list[Event], list[str]]]:
+    """Scan every source, on ``jobs`` processes when there is enough work to share."""
+    work = [(s, matcher, zone, text_mode) for s in sources]
+    total = sum(s.size for s in sources)
+    if jobs < 2 or len(sources) < 2 or total < PARALLEL_MIN_BYTES or not all(s.path for s in sources):
+        yield from map(_scan_job, work)
+        return
+    import multiprocessing
+
+    work.sort(key=lambda w: -w[0].size)  # biggest first: balances the cores
+    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
+        yield from pool.map(_scan_job, work)
+
+
 def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | None = None,
            text_mode: bool = False, progress: Progress | None = None, jobs: int | None = None) -> SearchResult:
     """Every event matching ``matcher`` across ``paths``, merged in time order."""
@@ -120,28 +135,13 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
     total = sum(s.size for s in sources)
     per_source: dict[int, list[Event]] = {}
     per_problems: dict[int, list[str]] = {}
+    sizes = {s.index: s.size for s in sources}
     done = 0
-    jobs = jobs or min(2, os.cpu_count() or 1)
-    work = [(s, matcher, zone, text_mode) for s in sources]
-    use_pool = jobs > 1 and len(sources) > 1 and total >= PARALLEL_MIN_BYTES and all(s.path for s in sources)
-    if use_pool:
-        sizes = {s.index: s.size for s in sources}
-        work.sort(key=lambda w: -w[0].size)  # biggest first: balances the two cores
-        import multiprocessing
-
-        with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-            for index, events, probs in pool.map(_scan_job, work):
-                per_source[index], per_problems[index] = events, probs
-                done += sizes[index]
-                if progress:
-                    progress(done, total)
-    else:
-        for w in work:
-            index, events, probs = _scan_job(w)
-            per_source[index], per_problems[index] = events, probs
-            done += w[0].size
-            if progress:
-                progress(done, total)
+    for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs or min(2, os.cpu_count() or 1)):
+        per_source[index], per_problems[index] = events, probs
+        done += sizes[index]
+        if progress:
+            progress(done, total)
     for s in sources:
         problems.extend(per_problems.get(s.index, []))
     merged = list(merge_events(per_source[s.index] for s in sources))
