@@ -27,6 +27,9 @@ class Event:
     fields: dict = field(default_factory=dict)
     source_index: int = 0
     ts_inherited: bool = False
+    correlation_id: str | None = None  # normalised across formats (devkit.logs.fields)
+    status: int | None = None  # HTTP status, where the format logs one
+    duration: float | None = None  # seconds of work that ended at ``ts``, where logged
 
     @property
     def line(self) -> int:
@@ -45,6 +48,17 @@ class Event:
         """Everything a person would read: the message and its traceback."""
         return f"{self.message}\n{self.traceback}" if self.traceback else self.message
 
+    def normalise(self) -> None:
+        """Fill ``correlation_id``, ``status`` and ``duration`` from the fields, where unset."""
+        from devkit.logs import fields as names
+
+        if self.correlation_id is None:
+            self.correlation_id = names.correlation_id(self.fields)
+        if self.status is None:
+            self.status = names.status(self.fields)
+        if self.duration is None:
+            self.duration = names.duration(self.fields)
+
     def to_json(self) -> dict:
         return {
             "timestamp": format_utc(self.ts),
@@ -56,5 +70,8 @@ class Event:
             "format": self.format,
             "message": self.text,
             "traceback": self.traceback,
+            "correlation_id": self.correlation_id,
+            "status": self.status,
+            "duration": self.duration,
             "fields": self.fields,
         }

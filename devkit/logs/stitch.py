@@ -182,6 +182,7 @@ class Segmenter:
                 ev.traceback = f"{ev.traceback}\n{tb}" if ev.traceback else tb
         if ev.level is None:
             ev.level = "ERROR" if ev.traceback else ev.fields.get("syslog.severity")
+        ev.normalise()
         return ev
 
 

@@ -18,13 +18,10 @@ import json
 from typing import Any
 
 from devkit.logs.event import Event
+from devkit.logs.fields import ID_NAMES, id_fields
 from devkit.logs.formats import Record, flatten, parse_json, parse_line
 from devkit.logs.timestamps import Zone, format_utc, parse_timestamp
 
-#: Field names that carry a correlation ID (last component of a dotted key, or the whole key).
-ID_NAMES = ("corrId", "corr_id", "correlation_id", "correlationId", "correlation-id", "request_id", "requestId",
-            "x_request_id", "req_id", "trace_id", "traceId", "corr", "trace.id", "transaction.id",
-            "http.request.id")
 #: Where the trace query looks for an ID when ``--field`` is not given.
 QUERY_FIELDS = (*ID_NAMES, *(f"@fields.{n}" for n in ID_NAMES if "." not in n), *(f"fields.{n}" for n in ID_NAMES
                 if "." not in n), "message", "traceback", "@message", "msg", "log", "event", "error.stack_trace",
@@ -44,20 +41,6 @@ def doc_id(source: str, first_line: int) -> str:
     return hashlib.sha1(f"{source}\0{first_line}".encode("utf-8", "replace")).hexdigest()
 
 
-_ID_SET = frozenset(ID_NAMES)
-
-
-def _id_fields(fields: dict) -> dict:
-    """``@fields.corrId`` -> ``corrId``; ``trace.id`` stays ``trace.id``: first value wins."""
-    out: dict = {}
-    for key, value in fields.items():
-        name = key if key in _ID_SET else key.rpartition(".")[2]
-        if name in _ID_SET and name not in out and value != "" and isinstance(value, (str, int)) \
-                and not isinstance(value, bool):
-            out[name] = str(value)
-    return out
-
-
 def event_to_doc(ev: Event) -> dict:
     """The document ``logs ship`` writes for one stitched event."""
     doc: dict[str, Any] = {
@@ -71,7 +54,9 @@ def event_to_doc(ev: Event) -> dict:
         "devkit": {"source": ev.source, "line": ev.line, "lines": ev.lines, "line_numbers": ev.line_numbers,
                    "ts": ev.ts, "ts_inherited": ev.ts_inherited},
     }
-    doc.update(_id_fields(ev.fields))
+    doc.update(id_fields(ev.fields))
+    if ev.correlation_id:
+        doc["correlation_id"] = ev.correlation_id
     return doc
 
 
@@ -113,9 +98,11 @@ def shipped_event(hit: dict, zone: Zone, index: int = 0) -> Event:
         ts = parse_timestamp(src.get("@timestamp"), zone)
     fields = src.get("fields") if isinstance(src.get("fields"), dict) else {}
     raw = json.dumps(src, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
-    return Event(hit_source_name(hit), [int(n) for n in dk["line_numbers"]], [raw], str(src.get("format") or "json"),
-                 ts, src.get("level"), src.get("service"), str(src.get("message") or ""), src.get("traceback") or None,
-                 fields, index, bool(dk.get("ts_inherited")))
+    ev = Event(hit_source_name(hit), [int(n) for n in dk["line_numbers"]], [raw], str(src.get("format") or "json"),
+               ts, src.get("level"), src.get("service"), str(src.get("message") or ""), src.get("traceback") or None,
+               fields, index, bool(dk.get("ts_inherited")))
+    ev.normalise()
+    return ev
 
 
 def _first(flat: dict, keys: tuple[str, ...]) -> Any:

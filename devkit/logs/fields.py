@@ -1,0 +1,97 @@
+"""One registry of the field names that mean the same thing across log formats.
+
+Formats spell a request's ID ``corrId``, ``@fields.corrId``, ``request_id``, ``trace.id``, ...;
+an HTTP status ``status`` or ``http.response.status_code``; a duration ``rt`` (seconds) or
+``duration_ms``. Everything that needs "the correlation ID" or "the status" of an event asks here,
+so `--json`, `requests`, the waterfall and the search-server documents agree.
+"""
+
+from __future__ import annotations
+
+#: Field names that carry a correlation ID, in order of preference (last dotted component or the
+#: whole key). The first one present is the event's ``correlation_id``.
+ID_NAMES: tuple[str, ...] = (
+    "correlation_id", "corrId", "corr_id", "correlationId", "correlation-id", "corr", "request_id",
+    "requestId", "x_request_id", "req_id", "http.request.id", "trace.id", "trace_id", "traceId",
+    "transaction.id", "task_id",
+)
+#: HTTP status of the response an event reports.
+STATUS_NAMES: tuple[str, ...] = ("status", "status_code", "http.response.status_code", "response_status",
+                                 "http_status")
+#: Duration of the work an event reports the end of, with the factor that makes seconds.
+DURATION_NAMES: tuple[tuple[str, float], ...] = (
+    ("rt", 1.0), ("request_time", 1.0), ("duration", 1.0), ("duration_s", 1.0), ("elapsed", 1.0),
+    ("duration_ms", 1e-3), ("elapsed_ms", 1e-3), ("response_time_ms", 1e-3), ("event.duration", 1e-9),
+    ("duration_us", 1e-6),
+)
+#: Values of an ID field that do not name a request.
+NOT_AN_ID = frozenset({"", "-", "Internal", "internal", "none", "None", "null", "NULL", "0"})
+
+_ID_SET = frozenset(ID_NAMES)
+_ID_RANK = {name: i for i, name in enumerate(ID_NAMES)}
+
+
+def id_name(key: str) -> str | None:
+    """The registry name a field key stands for (``@fields.corrId`` -> ``corrId``), or None."""
+    if key in _ID_SET:
+        return key
+    tail = key.rpartition(".")[2]
+    if tail in _ID_SET:
+        return tail
+    return None
+
+
+def id_fields(fields: dict) -> dict[str, str]:
+    """Every ID-like field of an event by its registry name; the first value of a name wins."""
+    out: dict[str, str] = {}
+    for key, value in fields.items():
+        name = id_name(key)
+        if name is None or name in out or isinstance(value, bool) or not isinstance(value, (str, int)):
+            continue
+        text = str(value)
+        if text != "":
+            out[name] = text
+    return out
+
+
+def correlation_id(fields: dict) -> str | None:
+    """The event's correlation ID: the most specific ID field that holds a real ID."""
+    best: tuple[int, str] | None = None
+    for name, value in id_fields(fields).items():
+        if value in NOT_AN_ID:
+            continue
+        rank = _ID_RANK[name]
+        if best is None or rank < best[0]:
+            best = (rank, value)
+    return None if best is None else best[1]
+
+
+def _number(value: object) -> float | None:
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (int, float)):
+        return float(value)
+    if isinstance(value, str):
+        try:
+            return float(value.strip())
+        except ValueError:
+            return None
+    return None
+
+
+def status(fields: dict) -> int | None:
+    """The HTTP status an event logs (100-599), if any."""
+    for name in STATUS_NAMES:
+        value = _number(fields.get(name))
+        if value is not None and 100 <= value < 600 and value == int(value):
+            return int(value)
+    return None
+
+
+def duration(fields: dict) -> float | None:
+    """Seconds of work that ended at the event's time, if its format logs it."""
+    for name, factor in DURATION_NAMES:
+        value = _number(fields.get(name))
+        if value is not None and value >= 0:
+            return value * factor
+    return None
