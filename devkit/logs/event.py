@@ -30,6 +30,8 @@ class Event:
     correlation_id: str | None = None  # normalised across formats (devkit.logs.fields)
     status: int | None = None  # HTTP status, where the format logs one
     duration: float | None = None  # seconds of work that ended at ``ts``, where logged
+    ts_naive: bool = False  # the stamp had no offset: it was read in --tz
+    ts_resolution: float = 0.0  # 1.0 for whole-second stamps, 0.001 for milliseconds; 0.0 unknown
 
     @property
     def line(self) -> int:

@@ -44,6 +44,7 @@ class Record:
     stream: tuple | None = None  # syslog (host, app, procid): records that may continue each other
     stream_msg: str | None = None  # the message inside a syslog record
     opens: bool = False  # certainly starts an event (never a continuation)
+    ts_text: str | None = None  # the timestamp as written (naive? whole seconds?), None for epoch numbers
 
 
 def normalize_level(value: object) -> str | None:
@@ -106,11 +107,13 @@ def parse_json(line: str, zone: Zone) -> Record | None:
     created = flat.get("@fields.created", flat.get("created"))
     if isinstance(created, (int, float)) and not isinstance(created, bool):
         ts = float(created)  # logstash_formatter v0: the real record time, not formatting time
+    ts_text = None
     if ts is None:
         for key in _JSON_TS_KEYS:
             if key in flat:
                 ts = parse_timestamp(flat[key], zone)
                 if ts is not None:
+                    ts_text = flat[key] if isinstance(flat[key], str) else None
                     break
     message = next((flat[k] for k in _JSON_MSG_KEYS if isinstance(flat.get(k), str)), None)
     level = next((normalize_level(flat[k]) for k in _JSON_LEVEL_KEYS if k in flat), None)
@@ -137,7 +140,7 @@ def parse_json(line: str, zone: Zone) -> Record | None:
             message = f"{message} " + " ".join(extras)
     if level is None and tb:
         level = "ERROR"
-    return Record(fmt, ts, level, message, flat, service.lstrip("/") if service else None, tb)
+    return Record(fmt, ts, level, message, flat, service.lstrip("/") if service else None, tb, ts_text=ts_text)
 
 
 # --- syslog ------------------------------------------------------------------------------------
@@ -154,7 +157,7 @@ _ISO_FULL = re.compile(ISO_PATTERN)
 
 
 def syslog_record(pri: str | None, ts: float | None, host: str, app: str, procid: str, msg: str,
-                  fmt: str, zone: Zone, extra: dict) -> Record:
+                  fmt: str, zone: Zone, extra: dict, ts_text: str | None = None) -> Record:
     """A syslog record from its parts (a file line, or a search-server document's fields)."""
     app = app.lstrip("/")
     inner = parse_inner(msg, zone)
@@ -172,7 +175,9 @@ def syslog_record(pri: str | None, ts: float | None, host: str, app: str, procid
         service = inner.service or service
         if inner.ts is not None and (ts is None or abs(inner.ts - ts) < 1.5):
             ts = inner.ts  # stock logspout sends whole seconds; the app's own stamp is finer
-    return Record(fmt, ts, level, message, fields, service, tb, (host, app, procid), msg, inner is not None)
+            ts_text = inner.ts_text
+    return Record(fmt, ts, level, message, fields, service, tb, (host, app, procid), msg, inner is not None,
+                  ts_text)
 
 
 def parse_rfc5424(line: str, zone: Zone) -> Record | None:
@@ -187,7 +192,7 @@ def parse_rfc5424(line: str, zone: Zone) -> Record | None:
     extra = {"syslog.msgid": msgid} if msgid != "-" else {}
     if sd != "-":
         extra["syslog.sd"] = sd
-    return syslog_record(pri, ts, host, app, procid, msg, "syslog-rfc5424", zone, extra)
+    return syslog_record(pri, ts, host, app, procid, msg, "syslog-rfc5424", zone, extra, stamp)
 
 
 def parse_rfc3164(line: str, zone: Zone) -> Record | None:
@@ -200,7 +205,7 @@ def parse_rfc3164(line: str, zone: Zone) -> Record | None:
     pri, stamp, host, tag, pid, msg = m.groups()
     bm = _BSD_TS.match(stamp)
     ts = bsd_to_epoch(bm, zone) if bm else None
-    return syslog_record(pri, ts, host, tag, pid or "-", msg, "syslog-rfc3164", zone, {})
+    return syslog_record(pri, ts, host, tag, pid or "-", msg, "syslog-rfc3164", zone, {}, stamp)
 
 
 # --- text formats ------------------------------------------------------------------------------
@@ -227,6 +232,11 @@ _CLF_TS = re.compile(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?
 _LEVEL_SEARCH = re.compile(r"\b" + _LEVEL_WORD + r"\b")
 
 
+def _stamp(m: re.Match) -> str:
+    """The text of the ``ISO_PATTERN`` part of a match."""
+    return m.string[m.start("y"):m.end("tz") if m["tz"] else m.end("frac") if m["frac"] else m.end("s")]
+
+
 def _timed_match(regex: re.Pattern, line: str, zone: Zone) -> tuple[re.Match, float] | None:
     """A match of a layout that embeds ``ISO_PATTERN``, and its time; None if either fails."""
     m = regex.match(line)
@@ -247,7 +257,8 @@ def parse_corrid_first(line: str, zone: Zone) -> Record | None:
     msg = m["msg"]
     lm = _LEVEL_SEARCH.match(msg)
     fields = {"corrId": m["corr"], "filename": m["file"], "funcName": m["func"]}
-    return Record("python-corrid", ts, normalize_level(lm["level"]) if lm else None, msg, fields)
+    return Record("python-corrid", ts, normalize_level(lm["level"]) if lm else None, msg, fields,
+                  ts_text=_stamp(m))
 
 
 def parse_oslo(line: str, zone: Zone) -> Record | None:
@@ -273,7 +284,7 @@ def parse_oslo(line: str, zone: Zone) -> Record | None:
         else:
             fields["context"] = ctx
     return Record("oslo", ts, normalize_level(m["level"]), msg, fields, stream=stream, stream_msg=msg,
-                  opens=ctx is not None)
+                  opens=ctx is not None, ts_text=_stamp(m))
 
 
 def parse_timestamp_first(line: str, zone: Zone) -> Record | None:
@@ -288,7 +299,7 @@ def parse_timestamp_first(line: str, zone: Zone) -> Record | None:
         lm = _LEVEL_SEARCH.search(msg[:60])
         if lm:
             level = normalize_level(lm["level"])
-    return Record("timestamped", ts, level, msg, {})
+    return Record("timestamped", ts, level, msg, {}, ts_text=_stamp(m))
 
 
 def parse_access(line: str, zone: Zone) -> Record | None:
@@ -312,9 +323,13 @@ def parse_access(line: str, zone: Zone) -> Record | None:
     for key, value in _KV.findall(rest):
         fields[key] = value[1:-1] if value.startswith('"') else value
     level = "ERROR" if status >= 500 else "WARNING" if status >= 400 else "INFO"
+    ts_text = m["time"]
+    msec = fields.get("msec")  # nginx $msec: the end of the request to the millisecond (devkit gen nginx logs it)
+    if isinstance(msec, str) and msec.replace(".", "", 1).isdigit():
+        ts, ts_text = float(msec), None
     extras = " ".join(f"{k}={v}" for k, v in _KV.findall(rest))
     message = f'{m["remote"]} "{m["request"]}" {status} {m["bytes"]}' + (f" {extras}" if extras else "")
-    return Record("access", ts, level, message, fields)
+    return Record("access", ts, level, message, fields, ts_text=ts_text)
 
 
 Parser = Callable[[str, Zone], "Record | None"]

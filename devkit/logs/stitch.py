@@ -23,7 +23,7 @@ from devkit.logs.formats import (
     parse_line,
     starts_traceback,
 )
-from devkit.logs.timestamps import Zone
+from devkit.logs.timestamps import Zone, stamp_traits
 
 CONT_CAP = 1000
 STREAM_GAP = 1000
@@ -94,6 +94,8 @@ class Segmenter:
                        self.source_index)
         if ev.ts is None:
             ev.ts, ev.ts_inherited = ts, ts is not None
+        elif rec is not None and rec.ts_text:
+            ev.ts_naive, ev.ts_resolution = stamp_traits(rec.ts_text)
         op = _Open(ev)
         self._pending.append(op)
         return op

@@ -150,3 +150,22 @@ def format_utc(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+
+
+_OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")
+_FRACTION = re.compile(r":\d{2}[.,](\d{1,9})")
+
+
+@lru_cache(maxsize=1024)
+def stamp_traits(text: str | None) -> tuple[bool, float]:
+    """(naive, resolution in seconds) of a timestamp as written; (False, 0.0) when unknown.
+
+    Naive stamps were read in ``--tz``; a whole-second stamp (resolution 1.0) may be up to a
+    second early, which matters where a log's time is the end of a request (nginx ``$time_local``).
+    """
+    if not text:
+        return False, 0.0
+    text = text.strip()
+    frac = _FRACTION.search(text)
+    resolution = 10.0 ** -len(frac.group(1)) if frac else 1.0
+    return _OFFSET_AT_END.search(text) is None, resolution
