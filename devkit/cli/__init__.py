@@ -36,8 +36,10 @@ class DevkitGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in GROUPS and name not in self.commands:
+            from devkit.cli.options import add_color_option
+
             module, attr = GROUPS[name].split(":")
-            self.add_command(getattr(importlib.import_module(module), attr), name)
+            self.add_command(add_color_option(getattr(importlib.import_module(module), attr)), name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
@@ -76,7 +78,8 @@ def cli(color: bool | None) -> None:
 
     \b
     Examples:
-      devkit logs trace 4bf92f3577b34da6 examples/logs
+      devkit logs requests examples/logs --failed
+      devkit logs trace e5f011c3c08395f59280cb8e102d796b examples/logs --tz UTC
       devkit pkg rate .
       devkit gen nginx --upstream 127.0.0.1:8000
       devkit load amqp -n 20000 --confirm

@@ -61,3 +61,52 @@ def sources_or_stdin(paths: tuple[str, ...]) -> list[str]:
     if interactive:
         raise click.UsageError("give one or more PATHs, or pipe logs in (PATH - reads stdin)")
     return ["-"]
+
+
+def _set_color(ctx: click.Context, param: click.Parameter, value: bool | None) -> None:
+    if value is not None:
+        from devkit.cli.console import set_color
+
+        set_color(value)
+
+
+def color_option(fn: F) -> F:
+    """``--color/--no-color`` after any command too, not only before it (``devkit logs trace ... --no-color``)."""
+    return click.option("--color/--no-color", default=None, expose_value=False, is_eager=True, callback=_set_color,
+                        help="Force colours on or off [default: on for terminals; NO_COLOR, FORCE_COLOR].")(fn)
+
+
+def filter_options(fn: F) -> F:
+    """``--since`` / ``--until`` / ``--level`` / ``--service``: which events count (never parts of one)."""
+    fn = click.option("--service", "services", multiple=True, metavar="NAME",
+                      help="Only these services (repeatable; globs like 'order*').")(fn)
+    fn = click.option("--level", metavar="LEVEL",
+                      help="Only events at LEVEL or above (DEBUG, INFO, WARNING, ERROR, CRITICAL); "
+                           "events that state no level count as INFO.")(fn)
+    fn = click.option("--until", metavar="TIME",
+                      help="Only events before TIME (a bare time of day takes --since's date).")(fn)
+    fn = click.option("--since", metavar="TIME",
+                      help="Only events from TIME on: 2026-11-20T09:15, 09:15 (today, in --tz), 10m, 2h, 1d, "
+                           "today, yesterday. Files in time order are not read before it.")(fn)
+    return fn
+
+
+def follow_option(fn: F) -> F:
+    return click.option("-f", "--follow", is_flag=True,
+                        help="Keep reading: new lines, new files in the directories, across rotation and "
+                             "truncation; Ctrl-C ends with the summary.")(fn)
+
+
+def pager_option(fn: F) -> F:
+    return click.option("--no-pager", "no_pager", is_flag=True,
+                        help="Do not page long output on a terminal [pager: $DEVKIT_PAGER, $PAGER, less -FRX].")(fn)
+
+
+def add_color_option(command: click.Command) -> click.Command:
+    """Give ``command`` and every command under it ``--color/--no-color`` (once)."""
+    if not any(p.name == "color" for p in command.params):
+        color_option(command)
+    if isinstance(command, click.Group):
+        for sub in command.commands.values():
+            add_color_option(sub)
+    return command

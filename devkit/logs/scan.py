@@ -121,10 +121,11 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
     return pairs, newlines + count_newlines(buf, counted, end)
 
 
-def find_hits(buf, matcher: Matcher, limit: int) -> list[tuple[int, int]] | None:
-    """(offset, line number) of every raw hit, segment by segment; None past ``limit`` hits."""
+def find_hits(buf, matcher: Matcher, limit: int, start: int = 0, end: int | None = None) -> list[tuple[int, int]] | None:
+    """(offset, line number) of every raw hit in ``[start, end)``, segment by segment; None past ``limit``."""
     hits: list[tuple[int, int]] = []
-    size, pos, line = len(buf), 0, 1
+    size, pos = len(buf) if end is None else end, start
+    line = 1 + (count_newlines(buf, 0, start) if start else 0)
     while pos < size:
         end = min(size, pos + _SEGMENT)
         if end < size:  # cut after a line end, so no match straddles two segments
@@ -217,8 +218,9 @@ def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, in
     return None
 
 
-def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
-    pos, size, lineno, released = 0, len(buf), 0, 0
+def _mapped_lines(buf, start: int = 0, end: int | None = None, lineno: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of ``buf[start:end]`` (``start`` a line start, ``lineno`` the line before it)."""
+    pos, size, released = start, len(buf) if end is None else end, start
     while pos < size:
         raw, pos = _line_at(buf, pos)
         lineno += 1
@@ -228,11 +230,12 @@ def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
             released = pos
 
 
-def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
-    """Matching events of one in-memory/mapped source, in source order."""
-    hits = find_hits(buf, matcher, DENSE_HITS)
+def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None, start: int = 0,
+                end: int | None = None) -> list[Event]:
+    """Matching events of one in-memory/mapped source (hits in ``[start, end)``), in source order."""
+    hits = find_hits(buf, matcher, DENSE_HITS, start, end)
     if hits is None:
-        return _scan_sequential(buf, source, matcher, zone, service)
+        return _scan_sequential(buf, source, matcher, zone, service, start, end)
     found: dict[int, Event] = {}
     win_start = win_end = -1
     target: Event | None = None
@@ -243,7 +246,7 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
             continue  # another hit inside the event we already have
         windows += 1
         if windows > DENSE_WINDOWS:
-            return _scan_sequential(buf, source, matcher, zone, service)
+            return _scan_sequential(buf, source, matcher, zone, service, start, end)
         win_start, win_end = window(buf, ls, zone)
         first = lineno - count_newlines(buf, win_start, ls)
         seg = Segmenter(source.name, zone, service, source.index,
@@ -261,8 +264,9 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
     return [found[k] for k in sorted(found)]
 
 
-def _scan_sequential(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
-    """Hits everywhere: one full stitch of the file beats thousands of windows."""
+def _scan_sequential(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None, start: int = 0,
+                     end: int | None = None) -> list[Event]:
+    """Hits everywhere: one full stitch of the file (or of ``[start, end)``) beats thousands of windows."""
     seg = Segmenter(source.name, zone, service, source.index)
     out: list[Event] = []
     in_raw, matches = matcher.in_raw, matcher.matches
@@ -270,14 +274,20 @@ def _scan_sequential(buf, source: Source, matcher: Matcher, zone: Zone, service:
     def keep(events: list[Event]) -> None:
         out.extend(ev for ev in events if any(in_raw(r) for r in ev.raw) and matches(ev))
 
-    for lineno, raw in _mapped_lines(buf):
+    first = count_newlines(buf, 0, start) if start else 0
+    for lineno, raw in _mapped_lines(buf, start, end, first):
         keep(seg.feed(lineno, raw))
     keep(seg.finish())
     return out
 
 
-def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False) -> tuple[list[Event], list[str]]:
-    """Matching events of one source and the problems met reading it (never raises for bad input)."""
+def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
+                window: tuple[float | None, float | None] | None = None) -> tuple[list[Event], list[str]]:
+    """Matching events of one source and the problems met reading it (never raises for bad input).
+
+    With a time ``window`` (since, until) only the byte range that can hold it is searched, when
+    the file is in time order (``devkit.logs.timeseek``); the caller still filters the events.
+    """
     problems: list[str] = []
     service = service_from_path(source.name)
     if source.path is None:
@@ -299,10 +309,21 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
                 if not text_mode and looks_binary(buf[:8192]):
                     problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
                     return [], problems
-                return scan_buffer(buf, source, matcher, zone, service), problems
+                span = _time_span(buf, zone, window)
+                return scan_buffer(buf, source, matcher, zone, service, *span), problems
         except OSError as exc:
             problems.append(f"{source.name}: {exc.strerror or exc}")
             return [], problems
+
+
+def _time_span(buf, zone: Zone, window: tuple[float | None, float | None] | None) -> tuple[int, int | None]:
+    """The byte range to search for a time window: all of it unless the file allows a seek."""
+    if window is None:
+        return 0, None
+    from devkit.logs.timeseek import find_range
+
+    found = find_range(buf, zone, *window)
+    return (0, None) if found is None else found
 
 
 def _stitch_stream(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool):

@@ -12,11 +12,13 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
 
 from devkit.logs.event import Event
+from devkit.logs.filters import EventFilter
 from devkit.logs.match import IdMatcher, PatternMatcher
 from devkit.logs.merge import merge_events
 from devkit.logs.scan import Matcher, scan_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
 from devkit.logs.stitch import stitch
+from devkit.logs.timeseek import lines_in_window
 from devkit.logs.timestamps import Zone
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -106,15 +108,15 @@ class SearchResult:
 
 
 def _scan_job(args: tuple) -> tuple[int, list[Event], list[str]]:
-    source, matcher, zone, text_mode = args
-    events, problems = scan_source(source, matcher, zone, text_mode)
+    source, matcher, zone, text_mode, window = args
+    events, problems = scan_source(source, matcher, zone, text_mode, window)
     return source.index, events, problems
 
 
 def _scan_all(sources: list[Source], matcher: Matcher, zone: Zone, text_mode: bool,
-              jobs: int) -> Iterator[tuple[int, list[Event], list[str]]]:
+              jobs: int, window: tuple | None = None) -> Iterator[tuple[int, list[Event], list[str]]]:
     """Scan every source, on ``jobs`` processes when there is enough work to share."""
-    work = [(s, matcher, zone, text_mode) for s in sources]
+    work = [(s, matcher, zone, text_mode, window) for s in sources]
     total = sum(s.size for s in sources)
     if jobs < 2 or len(sources) < 2 or total < PARALLEL_MIN_BYTES or not all(s.path for s in sources):
         yield from map(_scan_job, work)
@@ -127,8 +129,10 @@ def _scan_all(sources: list[Source], matcher: Matcher, zone: Zone, text_mode: bo
 
 
 def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | None = None,
-           text_mode: bool = False, progress: Progress | None = None, jobs: int | None = None) -> SearchResult:
-    """Every event matching ``matcher`` across ``paths``, merged in time order."""
+           text_mode: bool = False, progress: Progress | None = None, jobs: int | None = None,
+           event_filter: EventFilter | None = None) -> SearchResult:
+    """Every event matching ``matcher`` (and ``event_filter``) across ``paths``, merged in time order."""
+    event_filter = event_filter or EventFilter()
     zone = zone or Zone()
     problems: list[str] = []
     sources = expand_paths(list(paths), problems)
@@ -137,14 +141,15 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
     per_problems: dict[int, list[str]] = {}
     sizes = {s.index: s.size for s in sources}
     done = 0
-    for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs or min(2, os.cpu_count() or 1)):
+    for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs or min(2, os.cpu_count() or 1),
+                                          event_filter.window):
         per_source[index], per_problems[index] = events, probs
         done += sizes[index]
         if progress:
             progress(done, total)
     for s in sources:
         problems.extend(per_problems.get(s.index, []))
-    merged = list(merge_events(per_source[s.index] for s in sources))
+    merged = list(event_filter.apply(merge_events(per_source[s.index] for s in sources)))
     return SearchResult(merged, problems, len(sources), total, query)
 
 
@@ -167,18 +172,33 @@ class MergeRun:
     problems: list[str]
     zone: Zone
     text_mode: bool = False
+    event_filter: EventFilter = field(default_factory=EventFilter)
+
+    def source_events(self, s: Source) -> Iterator[Event]:
+        """One source's events in its own order: seeking to the time window where the file allows,
+        and from a pipe as they arrive (an event is out as soon as the pipe pauses)."""
+        service = service_from_path(s.name)
+        if s.path is None:
+            from devkit.logs.follow import stdin_events
+
+            return stdin_events(s, self.zone, service, self.problems)
+        window = self.event_filter.window
+        lines = (iter_lines(s, self.problems, self.text_mode) if window is None else
+                 lines_in_window(s, self.zone, *window, self.problems, self.text_mode))
+        return stitch(lines, s.name, self.zone, service, s.index)
+
+    @property
+    def bytes_total(self) -> int:
+        return sum(s.size for s in self.sources)
 
     @property
     def events(self) -> Iterator[Event]:
-        streams = [
-            stitch(iter_lines(s, self.problems, self.text_mode), s.name, self.zone, service_from_path(s.name), s.index)
-            for s in self.sources
-        ]
-        return merge_events(streams)
+        return self.event_filter.apply(merge_events(self.source_events(s) for s in self.sources))
 
 
-def merge(paths: Sequence[str], *, zone: Zone | None = None, text_mode: bool = False) -> MergeRun:
+def merge(paths: Sequence[str], *, zone: Zone | None = None, text_mode: bool = False,
+          event_filter: EventFilter | None = None) -> MergeRun:
     """All events of all sources, stitched, in time order, read lazily (constant memory)."""
     problems: list[str] = []
     sources = expand_paths(list(paths), problems)
-    return MergeRun(sources, problems, zone or Zone(), text_mode)
+    return MergeRun(sources, problems, zone or Zone(), text_mode, event_filter or EventFilter())

@@ -6,6 +6,7 @@ import click
 
 from devkit.cli.logs.grep import grep
 from devkit.cli.logs.merge import merge
+from devkit.cli.logs.requests import requests
 from devkit.cli.logs.ship import ship
 from devkit.cli.logs.trace import trace
 
@@ -16,11 +17,12 @@ def logs() -> None:
 
     \b
     Examples:
-      devkit logs trace 4bf92f3577b34da6a3ce929d0e0e4736 examples/logs
+      devkit logs requests examples/logs --failed
+      devkit logs trace e5f011c3c08395f59280cb8e102d796b examples/logs --tz UTC
       devkit logs grep -F KeyError examples/logs
       devkit logs merge examples/logs | less -R
     """
 
 
-for _command in (trace, grep, merge, ship):
+for _command in (requests, trace, grep, merge, ship):
     logs.add_command(_command)

@@ -1,15 +1,103 @@
-"""What trace and grep share: progress while scanning, rendering, problems, exit codes."""
+"""What the ``devkit logs`` commands share: their options as one object, progress while scanning,
+the pager, rendering events, the "nothing found" line, follow mode, problems and exit codes."""
 
 from __future__ import annotations
 
+import functools
+import signal
+import sys
 from contextlib import contextmanager
-from typing import Callable, Iterator
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.logs import render
+from devkit.cli.options import (
+    color_option,
+    filter_options,
+    follow_option,
+    json_option,
+    log_output_options,
+    pager_option,
+    tz_option,
+)
+from devkit.cli.pager import paged, pager_command
+from devkit.logs.event import Event
+from devkit.logs.filters import EventFilter, build_filter
 from devkit.logs.sources import Note
 from devkit.logs.timestamps import Zone
 from devkit.logs.trace import SearchResult
+
+if TYPE_CHECKING:
+    from devkit.logs.follow import Follow
+
+
+@dataclass
+class LogOptions:
+    """The options every ``devkit logs`` view takes, gathered once (see ``view_options``)."""
+
+    tz: str | None = None
+    since: str | None = None
+    until: str | None = None
+    level: str | None = None
+    services: tuple[str, ...] = ()
+    as_json: bool = False
+    raw: bool = False
+    text_mode: bool = False
+    follow: bool = False
+    no_pager: bool = False
+    _zone: Zone | None = field(default=None, repr=False)
+
+    @property
+    def zone(self) -> Zone:
+        if self._zone is None:
+            self._zone = Zone.parse(self.tz)
+        return self._zone
+
+    def event_filter(self) -> EventFilter:
+        return build_filter(self.since, self.until, self.level, self.services, self.zone)
+
+    def pager(self, live: bool = False) -> list[str] | None:
+        """The pager for this output: only when stdout really is a terminal (not a forced --color),
+        never for live output."""
+        if live or self.follow:
+            return None
+        try:
+            tty = sys.stdout.isatty()
+        except (AttributeError, ValueError):
+            tty = False
+        return pager_command(tty, self.no_pager)
+
+
+_NAMES = ("tz", "since", "until", "level", "services", "as_json", "raw", "text_mode", "follow", "no_pager")
+
+
+def view_options(*, follow: bool = True, raw: bool = True) -> Callable:
+    """The shared options (--tz, filters, --json/--raw/--text, -f, --no-pager, --color) as ``opts``."""
+
+    def decorate(fn: Callable) -> Callable:
+        @functools.wraps(fn)
+        def command(*args, **kwargs):
+            values = {name: kwargs.pop(name) for name in _NAMES if name in kwargs}
+            return fn(*args, opts=LogOptions(**values), **kwargs)
+
+        wrapped: Callable = command
+        if follow:
+            wrapped = follow_option(wrapped)
+        wrapped = log_output_options(wrapped) if raw else _text_and_json(wrapped)
+        for decorator in (pager_option, filter_options, tz_option, color_option):
+            wrapped = decorator(wrapped)
+        return wrapped
+
+    return decorate
+
+
+def _text_and_json(fn: Callable) -> Callable:
+    import click
+
+    fn = click.option("--text", "-a", "text_mode", is_flag=True,
+                      help="Read files that look binary (NUL bytes) as text instead of skipping them.")(fn)
+    return json_option(fn)
 
 
 @contextmanager
@@ -48,16 +136,81 @@ def report_problems(problems: list[str], term: Terminal) -> bool:
     return failed
 
 
-def run_search(search: Callable[..., SearchResult], sources: list[str], tz: str | None, text_mode: bool,
-               as_json: bool, raw: bool, title: str) -> int:
+def exit_status(found: int, problems: list[str], term: Terminal) -> int:
+    """0 something found, 1 nothing, 2 an input could not be read (after saying which)."""
+    if report_problems(problems, term):
+        return 2
+    return 0 if found else 1
+
+
+def searched(files: int, nbytes: int) -> str:
+    """``9 files (0.6 MB)``: what a search read, for the line that says it found nothing."""
+    return f"{files} file{'s' if files != 1 else ''} ({nbytes / 1e6:.1f} MB)"
+
+
+def nothing_found(term: Terminal, what: str, files: int, nbytes: int, event_filter: EventFilter | None = None,
+                  hint: str | None = None) -> None:
+    where = searched(files, nbytes) if files else "the input"
+    scope = event_filter.describe() if event_filter else ""
+    line = f"{what} in {where}{f' ({scope})' if scope else ''}"
+    term.info(line + (f"; {hint}" if hint else ""))
+
+
+def write_events(events: Iterable[Event], term: Terminal, opts: LogOptions, colors: render.ServiceColors | None = None,
+                 origin: float | None = None) -> int:
+    """Events as the options ask: JSON lines, raw lines, the rich timeline or plain lines."""
+    if opts.as_json:
+        return render.write_json(events, term)
+    if opts.raw:
+        return render.write_raw(events)
+    if term.is_terminal:
+        return render.write_rich(events, term, colors or render.ServiceColors(), origin)
+    return render.write_plain(events, term, origin)
+
+
+def flushed(events: Iterable[Event]) -> Iterator[Event]:
+    """Each event reaches the reader as soon as it is written (live output into a pipe)."""
+    for ev in events:
+        yield ev
+        sys.stdout.flush()
+
+
+def warn_skew(term: Terminal, events: list[Event], zone: Zone) -> None:
+    from devkit.logs.tzcheck import event_skew
+
+    skew = event_skew(events, zone)
+    if skew is not None:
+        term.warning(skew.message())
+
+
+def run_search(search: Callable[..., SearchResult], sources: list[str], opts: LogOptions, title: str,
+               query: str, keep: Callable[[Event], bool] | None = None,
+               explain: Callable[[SearchResult], str | None] | None = None) -> int:
+    """trace/grep: scan, then show the header, timeline and path (or follow, with ``keep``)."""
+    event_filter = opts.event_filter()
+    if opts.follow:
+        from devkit.logs.follow import Follow
+
+        follow = Follow(sources, opts.zone, opts.text_mode, event_filter, keep)
+        return run_follow(follow, opts, title, query)
     term = get_terminal()
-    zone = Zone.parse(tz)
     with scan_progress(term, "scanning") as progress:
-        result = search(sources, zone=zone, text_mode=text_mode, progress=progress)
-    if as_json:
-        render.write_json(result.events, term)
-    elif raw:
-        render.write_raw(result.events)
+        result = search(sources, zone=opts.zone, text_mode=opts.text_mode, progress=progress,
+                        event_filter=event_filter)
+    with paged(opts.pager() if result.events else None):
+        term = get_terminal()
+        write_result(result, term, opts, title)
+    if result.events:
+        warn_skew(term, result.events, opts.zone)
+    else:
+        nothing_found(term, f"no event {'carries' if title == 'Request' else 'matches'} {result.query}",
+                      result.sources_scanned, result.bytes_scanned, event_filter, explain(result) if explain else None)
+    return exit_status(len(result.events), result.problems, term)
+
+
+def write_result(result: SearchResult, term: Terminal, opts: LogOptions, title: str) -> None:
+    if opts.as_json or opts.raw:
+        write_events(result.events, term, opts)
     elif term.is_terminal:
         colors = render.ServiceColors()
         if result.events:
@@ -67,7 +220,52 @@ def run_search(search: Callable[..., SearchResult], sources: list[str], tz: str 
         render.write_plain(result.events, term, result.first)
         if result.events:
             render.write_summary_plain(result, term)
-    failed = report_problems(result.problems, term)
-    if failed:
-        return 2
-    return 0 if result.events else 1
+
+
+@contextmanager
+def stop_on_signals() -> Iterator[Callable[[], bool]]:
+    """Ctrl-C and SIGTERM ask a live run to stop (it then flushes and reports); twice forces it."""
+    asked: list[int] = []
+
+    def handler(signum, frame) -> None:
+        if asked:
+            raise KeyboardInterrupt
+        asked.append(signum)
+
+    saved = {}
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            saved[sig] = signal.signal(sig, handler)
+        except ValueError:  # not the main thread
+            pass
+    try:
+        yield lambda: bool(asked)
+    finally:
+        for sig, old in saved.items():
+            signal.signal(sig, old)
+
+
+def run_follow(follow: "Follow", opts: LogOptions, title: str | None, query: str = "") -> int:
+    """Live: events as they come; on Ctrl-C/SIGTERM the summary, then the usual exit status."""
+    term = get_terminal()
+    colors = render.ServiceColors()
+    seen: list[Event] = []
+
+    def remember(events: Iterable[Event]) -> Iterator[Event]:
+        for ev in events:
+            if title is not None:
+                seen.append(ev)
+            yield ev
+
+    with stop_on_signals() as stop:
+        n = write_events(flushed(remember(follow.events(stop))), term, opts, colors)
+    if seen and not (opts.as_json or opts.raw):
+        result = SearchResult(seen, follow.problems, follow.files, 0, query)
+        if term.is_terminal:
+            term.out.print()
+            render.write_summary_rich(result, term, colors, title or "")
+        else:
+            render.write_summary_plain(result, term)
+    sys.stdout.flush()
+    term.info(f"followed {follow.files} file{'s' if follow.files != 1 else ''}: {n} event{'s' if n != 1 else ''}")
+    return exit_status(n, follow.problems, term)

@@ -5,44 +5,51 @@ from __future__ import annotations
 import click
 
 from devkit.cli.console import get_terminal
-from devkit.cli.logs import render
-from devkit.cli.logs.common import report_problems
-from devkit.cli.options import (
-    log_output_options,
-    paths_argument,
-    sources_or_stdin,
-    tz_option,
+from devkit.cli.logs.common import (
+    LogOptions,
+    exit_status,
+    flushed,
+    nothing_found,
+    run_follow,
+    view_options,
+    write_events,
 )
-from devkit.logs.timestamps import Zone
+from devkit.cli.options import paths_argument, sources_or_stdin
+from devkit.cli.pager import paged
 from devkit.logs.trace import merge as merge_sources
 
 
 @click.command()
 @paths_argument
-@tz_option
-@log_output_options
-def merge(paths: tuple[str, ...], tz: str | None, as_json: bool, raw: bool, text_mode: bool) -> int:
+@view_options()
+def merge(paths: tuple[str, ...], opts: LogOptions) -> int:
     """All events of all sources, stitched and merged in time order (pipe it anywhere).
 
-    Each source keeps its own order; multi-line records stay whole. Exit status: 0 events
-    written, 1 no events, 2 an input could not be read.
+    Each source keeps its own order; multi-line records stay whole. From a pipe (PATH -) each
+    event is out as soon as the pipe pauses; with -f files are followed as they grow (and new
+    files in the directories given), events merged in time order as they come. Exit status:
+    0 events written, 1 no events, 2 an input could not be read.
 
     \b
     Examples:
       devkit logs merge examples/logs | less -R
-      devkit logs merge examples/logs --json | jq 'select(.level == "ERROR")'
+      devkit logs merge examples/logs --json | jq -c 'select(.level == "ERROR")'
+      devkit logs merge examples/logs --since '2026-11-20 09:16' --until 09:17 --service 'pay*'
+      devkit logs merge examples/logs/nginx examples/logs/gateway --level WARNING --no-color
     """
+    sources = sources_or_stdin(paths)
+    event_filter = opts.event_filter()
+    if opts.follow:
+        from devkit.logs.follow import Follow
+
+        return run_follow(Follow(sources, opts.zone, opts.text_mode, event_filter), opts, None)
+    run = merge_sources(sources, zone=opts.zone, text_mode=opts.text_mode, event_filter=event_filter)
+    live = any(s.path is None for s in run.sources)
     term = get_terminal()
-    run = merge_sources(sources_or_stdin(paths), zone=Zone.parse(tz), text_mode=text_mode)
-    events = run.events
-    if as_json:
-        n = render.write_json(events, term)
-    elif raw:
-        n = render.write_raw(events)
-    elif term.is_terminal:
-        n = render.write_rich(events, term, render.ServiceColors())
-    else:
-        n = render.write_plain(events, term)
-    if report_problems(run.problems, term):
-        return 2
-    return 0 if n else 1
+    with paged(opts.pager(live)):
+        term = get_terminal()
+        events = flushed(run.events) if live else run.events
+        n = write_events(events, term, opts)
+    if not n:
+        nothing_found(term, "no events", len(run.sources), run.bytes_total, event_filter)
+    return exit_status(n, run.problems, term)

@@ -1,0 +1,490 @@
+"""Live logs: follow files, directories and stdin, and merge their events in time order as they come.
+
+A followed source feeds its own ``Segmenter``; an event is out as soon as it is finished (the
+next record arrived) or its source paused for ``IDLE`` seconds (a traceback written at once is
+whole by then), or, on a busy source whose first event is held open (a syslog record waiting for
+its traceback), after ``IDLE`` seconds of nothing coming out. Events then wait ``HOLD`` seconds so
+that one written a moment later in another file, with an earlier time, still goes first; each
+source keeps its own order.
+
+Files are followed by inode: a rename-and-create rotation is read to its end and the new file
+from its start; a truncated file (copytruncate) is read again from its start; files that appear
+in a followed directory are picked up, except rotated copies of files already followed
+(``app.log.1``, ``app.log-20261120``, compressed ones), whose lines were seen already. Stdin is
+read through ``select`` so a pause in a pipe is seen as one, not waited out.
+"""
+
+from __future__ import annotations
+
+import heapq
+import itertools
+import mmap
+import os
+import re
+import select
+import sys
+import time
+from dataclasses import dataclass, field
+from typing import Callable, Iterator, Sequence
+
+from devkit.logs.event import Event
+from devkit.logs.filters import EventFilter
+from devkit.logs.merge import merge_events
+from devkit.logs.sources import COMPRESSED, Note, Source, looks_binary, service_from_path
+from devkit.logs.stitch import Segmenter
+from devkit.logs.timestamps import Zone
+
+HOLD = 0.5  # seconds an event waits for earlier events from other sources
+IDLE = 0.2  # seconds of quiet after which a source's open events are complete
+POLL = 0.05  # seconds between looks at files
+RESCAN = 0.5  # seconds between looks for new files in followed directories
+CHUNK = 1 << 20
+MAX_LINE = 64 << 20  # a line longer than this without a newline is cut (memory stays bounded)
+_ROTATED = re.compile(r"[.\-_](?:\d+|\d{4}-?\d{2}-?\d{2}(?:[-_T]?\d{2,6})?)(?:\.(?:gz|bz2|xz|zst))?\Z")
+
+
+class Lines:
+    """Bytes in, complete lines out; the unfinished tail waits for its newline."""
+
+    def __init__(self) -> None:
+        self.rest = b""
+
+    def split(self, data: bytes) -> list[bytes]:
+        buf = self.rest + data if self.rest else data
+        lines = buf.split(b"\n")
+        self.rest = lines.pop()
+        if len(self.rest) > MAX_LINE:
+            lines.append(self.rest)
+            self.rest = b""
+        return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
+
+    def tail(self) -> list[bytes]:
+        """The unfinished line, at the end of the input."""
+        rest, self.rest = self.rest, b""
+        return [rest[:-1] if rest.endswith(b"\r") else rest] if rest else []
+
+
+class Feed:
+    """One source's lines -> its events, flushed when the source pauses or holds events too long."""
+
+    def __init__(self, name: str, zone: Zone, service: str, index: int, idle: float = IDLE,
+                 lineno: int = 0) -> None:
+        self.seg = Segmenter(name, zone, service, index)
+        self.lines = Lines()
+        self.lineno = lineno
+        self.idle = idle
+        self.last_data = 0.0
+        self.waiting_since: float | None = None  # first line fed since events last came out
+
+    def data(self, chunk: bytes, now: float) -> list[Event]:
+        self.last_data = now
+        return self._feed(self.lines.split(chunk), now)
+
+    def _feed(self, lines: list[bytes], now: float) -> list[Event]:
+        out: list[Event] = []
+        for raw in lines:
+            self.lineno += 1
+            done = self.seg.feed(self.lineno, raw)
+            if done:
+                out.extend(done)
+                self.waiting_since = None
+            if self.waiting_since is None:
+                self.waiting_since = now
+        if out and not lines:
+            self.waiting_since = None
+        return out
+
+    def due(self, now: float) -> bool:
+        """Open events should come out: the source is quiet, or nothing came out for a while."""
+        return self.waiting_since is not None and (now - self.last_data >= self.idle
+                                                   or now - self.waiting_since >= self.idle)
+
+    def flush(self) -> list[Event]:
+        """Everything open is complete (feeding may go on afterwards)."""
+        self.waiting_since = None
+        return self.seg.finish()
+
+    def close(self) -> list[Event]:
+        """End of this input: the unfinished line too."""
+        out = self._feed(self.lines.tail(), self.last_data)
+        return out + self.flush()
+
+
+def _readable(fd: int, timeout: float) -> bool:
+    try:
+        ready, _, _ = select.select([fd], [], [], timeout)
+    except (OSError, ValueError):
+        return True
+    return bool(ready)
+
+
+class StdinReader:
+    """Chunks from stdin as they arrive: ``read(timeout)`` is None when nothing came in time."""
+
+    def __init__(self, stream=None) -> None:
+        stream = stream if stream is not None else sys.stdin
+        self.buffer = getattr(stream, "buffer", stream)
+        try:
+            self.fd: int | None = stream.fileno()
+        except (AttributeError, OSError, ValueError):
+            self.fd = None  # an in-memory stream (tests): reads never block
+        self.eof = False
+
+    def read(self, timeout: float) -> bytes | None:
+        if self.eof:
+            return b""
+        if self.fd is not None:
+            if not _readable(self.fd, timeout):
+                return None
+            try:
+                data = os.read(self.fd, CHUNK)
+            except BlockingIOError:
+                return None
+        else:
+            read = getattr(self.buffer, "read1", self.buffer.read)
+            data = read(CHUNK)
+        if not data:
+            self.eof = True
+        return data
+
+
+def stdin_events(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool = False,
+                 idle: float = IDLE, reader: StdinReader | None = None) -> Iterator[Event]:
+    """Events of stdin in order, each as soon as it is finished or the pipe pauses for ``idle`` s."""
+    reader = reader or StdinReader()
+    feed = Feed(source.name, zone, service, source.index, idle)
+    first = True
+    while True:
+        data = reader.read(idle)
+        now = time.monotonic()
+        if data is None:
+            if feed.due(now):
+                yield from feed.flush()
+            continue
+        if not data:
+            break
+        if first:
+            first = False
+            if not text_mode and looks_binary(data):
+                problems.append(Note(f"{source.name}: binary input skipped (NUL bytes in its first 8 KiB)"))
+                return
+        yield from feed.data(data, now)
+    yield from feed.close()
+
+
+# --- files -----------------------------------------------------------------------------------------
+
+Ident = tuple[int, int]  # (st_dev, st_ino)
+
+
+class Tail:
+    """One followed file, by inode: reads what was appended, notices truncation."""
+
+    def __init__(self, name: str, path: str, index: int, zone: Zone, fh, ident: Ident, offset: int = 0,
+                 lineno: int = 0, idle: float = IDLE) -> None:
+        self.name, self.path, self.index, self.fh, self.ident = name, path, index, fh, ident
+        self.pos = offset
+        self.feed = Feed(name, zone, service_from_path(name), index, idle, lineno)
+        self.zone = zone
+        self.idle = idle
+        self.closed = False
+        self.mark = b""  # the last bytes read, to notice a file rewritten from the start behind our back
+
+    def read(self, now: float, limit: int = CHUNK) -> tuple[list[Event], bool]:
+        """New events, and whether more data is waiting."""
+        if self.closed:
+            return [], False
+        out: list[Event] = []
+        try:
+            size = os.fstat(self.fh.fileno()).st_size
+            if size < self.pos or (size > self.pos and self.mark and self._rewritten()):
+                out.extend(self._restart())  # truncated in place (copytruncate): read it again from the start
+            if size == self.pos:
+                return out, False
+            self.fh.seek(self.pos)
+            data = self.fh.read(limit)
+        except OSError:
+            return out + self.stop(), False
+        self.pos += len(data)
+        self.mark = (self.mark + data)[-64:]
+        out.extend(self.feed.data(data, now))
+        return out, len(data) == limit
+
+    def _rewritten(self) -> bool:
+        """Truncated and written past our position again between two looks: the bytes before it changed."""
+        n = len(self.mark)
+        return os.pread(self.fh.fileno(), n, self.pos - n) != self.mark
+
+    def _restart(self) -> list[Event]:
+        out = self.feed.close()
+        self.feed = Feed(self.name, self.zone, service_from_path(self.name), self.index, self.idle)
+        self.pos, self.mark = 0, b""
+        return out
+
+    def backlog(self, end: int, stop: Callable[[], bool]) -> Iterator[Event]:
+        """The content that was there when following began, in order (merged by the caller)."""
+        while self.pos < end and not stop():
+            events, _ = self.read(time.monotonic(), min(CHUNK, end - self.pos))
+            yield from events
+
+    def stop(self) -> list[Event]:
+        if self.closed:
+            return []
+        self.closed = True
+        try:
+            self.fh.close()
+        except OSError:
+            pass
+        return self.feed.close()
+
+
+def _ident(path: str) -> tuple[Ident, int] | None:
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    if not os.path.isfile(path):
+        return None
+    return (st.st_dev, st.st_ino), st.st_size
+
+
+def _files_under(directory: str) -> list[str]:
+    out = []
+    for root, dirs, files in os.walk(directory):
+        dirs[:] = sorted(d for d in dirs if not d.startswith("."))
+        out.extend(os.path.join(root, f) for f in sorted(files) if not f.startswith("."))
+    return out
+
+
+def is_rotated_copy(path: str, followed: Sequence[str]) -> bool:
+    """``app.log.1``, ``app.log-20261120.gz``: a rotation of a file we follow (its lines were read)."""
+    base = os.path.basename(path)
+    for name in followed:
+        stem = os.path.basename(name)
+        if base != stem and base.startswith(stem) and _ROTATED.match(base[len(stem):]):
+            return True
+    return False
+
+
+@dataclass
+class _Watch:
+    """A path we keep looking at: a file given by the user or found in a followed directory."""
+
+    path: str
+    name: str
+    index: int
+    ident: Ident | None = None
+
+
+@dataclass
+class Follow:
+    """``tail -F`` for many files and stdin at once, merged in time order; iterate ``events(stop)``."""
+
+    paths: Sequence[str]
+    zone: Zone = field(default_factory=Zone)
+    text_mode: bool = False
+    event_filter: EventFilter = field(default_factory=EventFilter)
+    keep: Callable[[Event], bool] | None = None  # e.g. a matcher: only these events come out
+    hold: float = HOLD
+    idle: float = IDLE
+    poll: float = POLL
+    rescan: float = RESCAN
+    stdin: StdinReader | None = None
+    problems: list[str] = field(default_factory=list)
+    files: int = 0  # how many files were followed
+
+    def __post_init__(self) -> None:
+        self._tails: dict[Ident, Tail] = {}
+        self._seen: set[Ident] = set()
+        self._watches: list[_Watch] = []
+        self._dirs: list[str] = []
+        self._next_index = 0
+        self._stdin_feed: Feed | None = None
+        self._backlog_compressed: list[Source] = []
+
+    # -- discovery ------------------------------------------------------------------------------
+
+    def _index(self) -> int:
+        self._next_index += 1
+        return self._next_index - 1
+
+    def _open(self, watch: _Watch, ident: Ident, offset: int, lineno: int = 0) -> Tail | None:
+        try:
+            fh = open(watch.path, "rb", buffering=0)
+        except OSError as exc:
+            self.problems.append(f"{watch.name}: {exc.strerror or exc}")
+            return None
+        if not self.text_mode:
+            head = fh.read(8192)
+            if looks_binary(head):
+                fh.close()
+                self._seen.add(ident)
+                self.problems.append(Note(f"{watch.name}: binary file skipped (NUL bytes in its first 8 KiB)"))
+                return None
+        tail = Tail(watch.name, watch.path, watch.index, self.zone, fh, ident, offset, lineno, self.idle)
+        self._tails[ident] = tail
+        self._seen.add(ident)
+        self.files += 1
+        return tail
+
+    def _watch_file(self, path: str, name: str, at_start: bool) -> None:
+        """Start following one file; existing content is the backlog at start, new files are read whole."""
+        watch = _Watch(path, name, self._index())
+        self._watches.append(watch)
+        found = _ident(path)
+        if found is None:
+            return
+        ident, _ = found
+        watch.ident = ident
+        if ident in self._seen:
+            return
+        if os.path.splitext(path)[1].lower() in COMPRESSED:
+            self._seen.add(ident)
+            if at_start:
+                self._backlog_compressed.append(Source(name, path, watch.index))
+            return
+        self._open(watch, ident, 0)
+
+    def _discover(self, at_start: bool) -> None:
+        known = {w.path for w in self._watches}
+        followed = [w.path for w in self._watches]
+        for directory in self._dirs:
+            for path in _files_under(directory):
+                if path in known:
+                    continue
+                if not at_start and (is_rotated_copy(path, followed)
+                                     or os.path.splitext(path)[1].lower() in COMPRESSED):
+                    found = _ident(path)
+                    if found:
+                        self._seen.add(found[0])
+                    known.add(path)  # a rotated copy: its lines were read under the original name
+                    self._watches.append(_Watch(path, path, -1, found[0] if found else None))
+                    continue
+                self._watch_file(path, path, at_start)
+                known.add(path)
+
+    def _check_watches(self) -> None:
+        """Rotation: a path that now names another file gets that file, read from its start."""
+        for watch in self._watches:
+            found = _ident(watch.path)
+            if found is None or found[0] == watch.ident:
+                continue
+            ident = found[0]
+            watch.ident = ident
+            if ident in self._seen or watch.index < 0:
+                continue
+            self._open(watch, ident, 0)
+
+    # -- the run --------------------------------------------------------------------------------
+
+    def _start(self) -> None:
+        for p in self.paths:
+            if p == "-":
+                self._stdin_feed = Feed("-", self.zone, "stdin", self._index(), self.idle)
+                self.stdin = self.stdin or StdinReader()
+            elif os.path.isdir(p):
+                self._dirs.append(p)
+            elif os.path.exists(p) and not os.path.isfile(p):
+                self.problems.append(f"{p}: not a regular file")
+            else:
+                if not os.path.exists(p):
+                    self.problems.append(Note(f"{p}: no such file yet; following it when it appears"))
+                self._watch_file(p, p, at_start=True)
+        self._discover(at_start=True)
+
+    def _seek(self, tail: Tail, end: int) -> None:
+        """With --since, start where the time window starts (bisection on a file in time order)."""
+        window = self.event_filter.window
+        if window is None or window[0] is None or end == 0:
+            return
+        from devkit.logs.scan import count_newlines
+        from devkit.logs.timeseek import find_range
+
+        try:
+            with mmap.mmap(tail.fh.fileno(), end, access=mmap.ACCESS_READ) as buf:
+                found = find_range(buf, self.zone, window[0], None)
+                if found is not None and found[0] > 0:
+                    tail.pos = found[0]
+                    tail.feed.lineno = count_newlines(buf, 0, found[0])
+        except (OSError, ValueError):
+            pass
+
+    def _backlog(self, stop: Callable[[], bool]) -> Iterator[Event]:
+        from devkit.logs.stitch import stitch
+        from devkit.logs.sources import iter_lines
+
+        streams = []
+        for tail in list(self._tails.values()):
+            try:
+                end = os.fstat(tail.fh.fileno()).st_size
+            except OSError:
+                continue
+            self._seek(tail, end)
+            streams.append(tail.backlog(end, stop))
+        for s in self._backlog_compressed:  # read once: compressed files do not grow
+            streams.append(stitch(iter_lines(s, self.problems, self.text_mode), s.name, self.zone,
+                                  service_from_path(s.name), s.index))
+        return merge_events(streams)
+
+    def _wanted(self, ev: Event) -> bool:
+        return self.event_filter.matches(ev) and (self.keep is None or self.keep(ev))
+
+    def events(self, stop: Callable[[], bool] = lambda: False) -> Iterator[Event]:
+        """Events in time order until ``stop()`` (or the end of stdin when it is the only source)."""
+        self._start()
+        for ev in self._backlog(stop):
+            if self._wanted(ev):
+                yield ev
+        heap: list = []
+        seq = itertools.count()
+        last_key: dict[int, float] = {}
+
+        def push(events: list[Event], now: float) -> None:
+            for ev in events:
+                if not self._wanted(ev):
+                    continue
+                key = max(ev.ts if ev.ts is not None else float("-inf"), last_key.get(ev.source_index, float("-inf")))
+                last_key[ev.source_index] = key
+                heapq.heappush(heap, (key, ev.source_index, next(seq), now, ev))
+
+        last_scan = time.monotonic()
+        while not stop():
+            now = time.monotonic()
+            busy = False
+            if self._dirs and now - last_scan >= self.rescan:
+                self._discover(at_start=False)
+                last_scan = now
+            self._check_watches()
+            for tail in list(self._tails.values()):
+                events, more = tail.read(now)
+                busy |= more
+                if tail.feed.due(now):
+                    events += tail.feed.flush()
+                push(events, now)
+            if self._stdin_feed is not None and self.stdin is not None and self.stdin.eof and not self._watches \
+                    and not self._dirs:
+                break
+            while heap and heap[0][3] + self.hold <= now:
+                yield heapq.heappop(heap)[4]
+            if not busy:
+                self._wait(push)
+        push([ev for tail in self._tails.values() for ev in tail.stop()], time.monotonic())
+        if self._stdin_feed is not None:
+            push(self._stdin_feed.close(), time.monotonic())
+        while heap:
+            yield heapq.heappop(heap)[4]
+
+    def _wait(self, push: Callable[[list[Event], float], None]) -> None:
+        """Sleep until the next poll, waking early when stdin has data."""
+        feed, reader = self._stdin_feed, self.stdin
+        if feed is None or reader is None or reader.eof:
+            time.sleep(self.poll)
+            return
+        data = reader.read(self.poll)
+        now = time.monotonic()
+        if data:
+            push(feed.data(data, now), now)
+        elif data == b"":
+            push(feed.close(), now)
+        if feed.due(now):
+            push(feed.flush(), now)
