@@ -291,7 +291,6 @@ class Follow:
     rescan: float = RESCAN
     stdin: StdinReader | None = None
     problems: list[str] = field(default_factory=list)
-    files: int = 0  # how many files were followed
 
     def __post_init__(self) -> None:
         self._tails: dict[Ident, Tail] = {}
@@ -301,6 +300,13 @@ class Follow:
         self._next_index = 0
         self._stdin_feed: Feed | None = None
         self._backlog_compressed: list[Source] = []
+
+    @property
+    def sources(self) -> list[str]:
+        """What was followed: each file by its name (a rotated file counts once), and stdin."""
+        names = list(dict.fromkeys(t.name for t in self._tails.values()))
+        names += [s.name for s in self._backlog_compressed]
+        return names + (["-"] if self._stdin_feed is not None else [])
 
     # -- discovery ------------------------------------------------------------------------------
 
@@ -324,7 +330,6 @@ class Follow:
         tail = Tail(watch.name, watch.path, watch.index, self.zone, fh, ident, offset, lineno, self.idle)
         self._tails[ident] = tail
         self._seen.add(ident)
-        self.files += 1
         return tail
 
     def _watch_file(self, path: str, name: str, at_start: bool) -> None:
@@ -437,14 +442,15 @@ class Follow:
                 yield ev
         heap: list = []
         seq = itertools.count()
-        last_key: dict[int, float] = {}
+        last_key: dict[int, float] = {}  # per feed: a file (by inode) or stdin never reorders itself
 
-        def push(events: list[Event], now: float) -> None:
+        def push(events: list[Event], now: float, feed: Feed) -> None:
+            stream = id(feed)
             for ev in events:
                 if not self._wanted(ev):
                     continue
-                key = max(ev.ts if ev.ts is not None else float("-inf"), last_key.get(ev.source_index, float("-inf")))
-                last_key[ev.source_index] = key
+                key = max(ev.ts if ev.ts is not None else float("-inf"), last_key.get(stream, float("-inf")))
+                last_key[stream] = key
                 heapq.heappush(heap, (key, ev.source_index, next(seq), now, ev))
 
         last_scan = time.monotonic()
@@ -460,7 +466,7 @@ class Follow:
                 busy |= more
                 if tail.feed.due(now):
                     events += tail.feed.flush()
-                push(events, now)
+                push(events, now, tail.feed)
             if self._stdin_feed is not None and self.stdin is not None and self.stdin.eof and not self._watches \
                     and not self._dirs:
                 break
@@ -468,13 +474,15 @@ class Follow:
                 yield heapq.heappop(heap)[4]
             if not busy:
                 self._wait(push)
-        push([ev for tail in self._tails.values() for ev in tail.stop()], time.monotonic())
+        for tail in self._tails.values():
+            feed = tail.feed
+            push(tail.stop(), time.monotonic(), feed)
         if self._stdin_feed is not None:
-            push(self._stdin_feed.close(), time.monotonic())
+            push(self._stdin_feed.close(), time.monotonic(), self._stdin_feed)
         while heap:
             yield heapq.heappop(heap)[4]
 
-    def _wait(self, push: Callable[[list[Event], float], None]) -> None:
+    def _wait(self, push: Callable[[list[Event], float, Feed], None]) -> None:
         """Sleep until the next poll, waking early when stdin has data."""
         feed, reader = self._stdin_feed, self.stdin
         if feed is None or reader is None or reader.eof:
@@ -483,8 +491,8 @@ class Follow:
         data = reader.read(self.poll)
         now = time.monotonic()
         if data:
-            push(feed.data(data, now), now)
+            push(feed.data(data, now), now, feed)
         elif data == b"":
-            push(feed.close(), now)
+            push(feed.close(), now, feed)
         if feed.due(now):
-            push(feed.flush(), now)
+            push(feed.flush(), now, feed)

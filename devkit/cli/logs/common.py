@@ -260,12 +260,16 @@ def run_follow(follow: "Follow", opts: LogOptions, title: str | None, query: str
     with stop_on_signals() as stop:
         n = write_events(flushed(remember(follow.events(stop))), term, opts, colors)
     if seen and not (opts.as_json or opts.raw):
-        result = SearchResult(seen, follow.problems, follow.files, 0, query)
+        result = SearchResult(seen, follow.problems, len(follow.sources), 0, query)
         if term.is_terminal:
             term.out.print()
             render.write_summary_rich(result, term, colors, title or "")
         else:
             render.write_summary_plain(result, term)
     sys.stdout.flush()
-    term.info(f"followed {follow.files} file{'s' if follow.files != 1 else ''}: {n} event{'s' if n != 1 else ''}")
+    names = follow.sources
+    files = sum(1 for name in names if name != "-")
+    what = " and ".join(([f"{files} file{'s' if files != 1 else ''}"] if files or "-" not in names else [])
+                        + (["stdin"] if "-" in names else []))
+    term.info(f"followed {what}: {n} event{'s' if n != 1 else ''}")
     return exit_status(n, follow.problems, term)

@@ -85,7 +85,7 @@ def ship(paths: tuple[str, ...], es_url: str | None, api_key: str | None, ca_cer
     \b
     Examples:
       devkit logs ship examples/logs --es http://127.0.0.1:9200 --index logs-shop
-      devkit logs ship /var/log/app --es https://elastic:$PW@es:9200 --ca-certs ca.pem --json
+      devkit logs ship examples/logs/nginx --es http://elastic:changeme@127.0.0.1:9200 --json
       devkit logs ship --from-amqp amqp://guest:guest@127.0.0.1:5672/ --queue logs \\
           --es http://127.0.0.1:9200 --batch 500 --flush-interval 2
     """
