@@ -14,9 +14,8 @@ from typing import Callable, Iterator, Sequence
 from devkit.logs.event import Event
 from devkit.logs.match import IdMatcher, PatternMatcher
 from devkit.logs.merge import merge_events
-from devkit.logs.scan import Matcher, scan_source
+from devkit.logs.scan import Matcher, scan_source, stitch_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
-from devkit.logs.stitch import stitch
 from devkit.logs.timestamps import Zone
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -170,10 +169,7 @@ class MergeRun:
 
     @property
     def events(self) -> Iterator[Event]:
-        streams = [
-            stitch(iter_lines(s, self.problems, self.text_mode), s.name, self.zone, service_from_path(s.name), s.index)
-            for s in self.sources
-        ]
+        streams = [stitch_source(s, self.zone, iter_lines(s, self.problems, self.text_mode)) for s in self.sources]
         return merge_events(streams)
 
 
