@@ -119,7 +119,7 @@ def _celery_task(rec: Record, m: re.Match | None) -> None:
     if what:
         rec.fields["task_state"] = {"received": "RECEIVED", "succeeded": "SUCCESS", "raised": "FAILURE",
                                     "retry": "RETRY", "revoked": "REVOKED"}.get(what, what)
-    done = _CELERY_DONE.search(rec.message, tm.end())
+    done = _CELERY_DONE.search(rec.message, tm.start())
     if done:
         rec.duration = float(done["secs"])
 

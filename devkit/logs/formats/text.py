@@ -169,7 +169,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
         # [MM.dd HH:mm:ss] message (Proxifier and other Windows tools; no year)
         "bracket-mmdd", r"\[{ts}\] (?P<msg>.*)", layout="MM.dd", first="[",
         samples=(Sample("[10.30 16:49:06] chrome.exe - proxy.cse.cuhk.edu.hk:5070 open through proxy",
-                        ts="2025-10-30T16:49:06.000+00:00"),),
+                        ts="2026-10-30T16:49:06.000+00:00"),),
     ),
     TextFormat(
         # Blue Gene/L RAS: alert epoch date node time node type component LEVEL message
