@@ -322,7 +322,7 @@ def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) ->
     return frozenset(seen & {"docker-json", "cri", "journald-json"})
 
 
-_SPLIT_NEEDLES = {"cri": (b" stdout P ", b" stderr P "), "journald-json": (b'"CONTAINER_PARTIAL_MESSAGE":"true"',)}
+_SPLIT_NEEDLES = {"cri": (b" stdout P ", b" stderr P "), "journald-json": (b'"CONTAINER_PARTIAL_MESSAGE"',)}
 SPLIT_LINE = 16 << 10  # docker, containerd and CRI-O split lines longer than this
 
 
