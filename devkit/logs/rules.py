@@ -82,6 +82,23 @@ def piece_key(rec: Record) -> tuple | None:
     return frame.key if isinstance(frame, Peeled) else None
 
 
+def _payload_time_wins(inner: Record, p: Peeled) -> bool:
+    """The application's own stamp, unless the wrapper's is finer and says the same second.
+
+    An aware payload stamp is the application's word; a naive one is trusted only close to the
+    wrapper's (otherwise it was read in the wrong zone). But a whole-second payload stamp (an
+    access log's ``[20/Nov/2026:09:14:03 +0000]``) inside the wrapper's precise second is less
+    exact than the wrapper's nanoseconds.
+    """
+    if p.ts is None:
+        return True
+    naive, resolution = stamp_traits(inner.ts_text) if inner.ts_text else (False, 0.0)
+    if resolution >= 1.0 and p.ts_text and stamp_traits(p.ts_text)[1] < resolution \
+            and inner.ts <= p.ts < inner.ts + resolution + _CLOSE_ENOUGH:  # type: ignore[operator]
+        return False
+    return not naive or abs(inner.ts - p.ts) < _CLOSE_ENOUGH  # type: ignore[operator]
+
+
 def combine(p: Peeled, inner: Record | None) -> Record:
     """A wrapped line as one record: the payload's facts first, the wrapper's where it has none."""
     fields = dict(p.fields)
@@ -90,10 +107,8 @@ def combine(p: Peeled, inner: Record | None) -> Record:
                       p.wrapper, False, fallback_level=p.fallback_level, frame=p)
     fields.update(inner.fields)
     ts, ts_text = p.ts, p.ts_text
-    if inner.ts is not None:
-        aware = inner.ts_text is None or not stamp_traits(inner.ts_text)[0]
-        if ts is None or aware or abs(inner.ts - ts) < _CLOSE_ENOUGH:
-            ts, ts_text = inner.ts, inner.ts_text  # the application's own stamp is finer
+    if inner.ts is not None and _payload_time_wins(inner, p):
+        ts, ts_text = inner.ts, inner.ts_text
     if inner.stream is None:
         stream, stream_msg, opens = p.key, p.text, True
     else:  # oslo inside a container: its own stream rule applies within the container's stream

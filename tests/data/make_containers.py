@@ -83,6 +83,7 @@ class Ev:
     payload_aware: bool = False  # the payload stamp has an offset (it wins even when far from the wrapper's)
     expect: dict = field(default_factory=dict)
     priority: str = "6"  # journald PRIORITY of a systemd unit's entry
+    payload_whole: bool = False  # the payload stamp has whole seconds: a finer wrapper stamp in that second wins
 
 
 class Shop:
@@ -169,7 +170,8 @@ class Shop:
                     f'"POST /api/orders HTTP/1.1" {status} {17 if status == 201 else 0} "-" "ShopApp/4.12" '
                     f"{end - t:.6f} {rid}")
             out.append(Ev("web", "stdout", end + 0.0002, [line], "ERROR" if status >= 500 else "INFO", "access", rid,
-                          payload_ts=float(int(end)), expect={"status": status, "duration": round(end - t, 6)}))
+                          payload_ts=float(int(end)), payload_aware=True, payload_whole=True,
+                          expect={"status": status, "duration": round(end - t, 6)}))
             if i == 4:
                 err = f"[{time.strftime('%Y-%m-%d %H:%M:%S', time.gmtime(int(end)))} +0000] [9] [ERROR] Error handling request /api/orders"
                 tb = ["Traceback (most recent call last):",
@@ -177,7 +179,7 @@ class Shop:
                       "    self.handle_request(listener, req, client, addr)",
                       "BrokenPipeError: [Errno 32] Broken pipe"]
                 out.append(Ev("web", "stderr", end + 0.0001, [err, *tb], "ERROR", "gunicorn", None, True,
-                              payload_ts=float(int(end)), payload_aware=True))
+                              payload_ts=float(int(end)), payload_aware=True, payload_whole=True))
         return out
 
     def quotes(self) -> list[Ev]:
@@ -283,11 +285,15 @@ class Capture:
     def expected(self, service: str | None, wrapper_time: bool, wrapper: str | None) -> list[dict]:
         out = []
         for ev in self.order:
-            if ev.payload_ts is not None and (not wrapper_time or ev.payload_aware
-                                              or abs(ev.payload_ts - ev.ts) < 1.5):
+            wrapped_at = self.first_time[id(ev)]
+            if (wrapper_time and ev.payload_whole and wrapped_at is not None
+                    and ev.payload_ts <= wrapped_at < ev.payload_ts + 2.5):  # type: ignore[operator]
+                ts = wrapped_at  # the wrapper's nanoseconds beat a whole-second stamp of the same second
+            elif ev.payload_ts is not None and (not wrapper_time or ev.payload_aware
+                                                or abs(ev.payload_ts - ev.ts) < 1.5):
                 ts = ev.payload_ts
             elif wrapper_time:
-                ts = self.first_time[id(ev)]
+                ts = wrapped_at
             else:
                 ts = self.inherit[id(ev)]
             item = {"line": self.firsts[id(ev)], "lines": self.counts[id(ev)], "service": service or ev.service,
