@@ -32,6 +32,7 @@ class Event:
     duration: float | None = None  # seconds of work that ended at ``ts``, where logged
     ts_naive: bool = False  # the stamp had no offset: it was read in --tz
     ts_resolution: float = 0.0  # 1.0 for whole-second stamps, 0.001 for milliseconds; 0.0 unknown
+    wrapper: str | None = None  # the runtime framing its lines had (docker-json, cri, compose, ...)
 
     @property
     def line(self) -> int:
@@ -70,6 +71,7 @@ class Event:
             "service": self.service,
             "level": self.level,
             "format": self.format,
+            "wrapper": self.wrapper,
             "message": self.text,
             "traceback": self.traceback,
             "correlation_id": self.correlation_id,

@@ -30,7 +30,7 @@ from typing import Callable, Iterator, Sequence
 from devkit.logs.event import Event
 from devkit.logs.filters import EventFilter
 from devkit.logs.merge import merge_events
-from devkit.logs.sources import COMPRESSED, Note, Source, looks_binary, service_from_path
+from devkit.logs.sources import COMPRESSED, Note, Source, looks_binary
 from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
 
@@ -65,26 +65,46 @@ class Lines:
 
 
 class Feed:
-    """One source's lines -> its events, flushed when the source pauses or holds events too long."""
+    """One source's lines -> its events, flushed when the source pauses or holds events too long.
 
-    def __init__(self, name: str, zone: Zone, service: str, index: int, idle: float = IDLE,
-                 lineno: int = 0) -> None:
-        self.seg = Segmenter(name, zone, service, index)
+    The source's wrappers are sniffed from the first data it gives (a file that is created empty
+    by a rotation is sniffed when its first lines come), as a full read sniffs its head.
+    """
+
+    def __init__(self, source: Source, zone: Zone, idle: float = IDLE, lineno: int = 0) -> None:
+        self.source, self.zone = source, zone
+        self._reading = None  # devkit.logs.scan.Reading, once the first data is seen
+        self._seg: Segmenter | None = None
         self.lines = Lines()
         self.lineno = lineno
         self.idle = idle
         self.last_data = 0.0
         self.waiting_since: float | None = None  # first line fed since events last came out
 
+    def reading(self, head: bytes = b""):
+        """How this source is read (zone, wrappers), sniffed from ``head`` the first time."""
+        if self._reading is None:
+            from devkit.logs.scan import Reading
+
+            self._reading = Reading(self.source, self.zone, head)
+        return self._reading
+
+    def segmenter(self, head: bytes = b"") -> Segmenter:
+        if self._seg is None:
+            self._seg = self.reading(head).segmenter()
+        return self._seg
+
     def data(self, chunk: bytes, now: float) -> list[Event]:
         self.last_data = now
+        self.segmenter(chunk[:1 << 16])
         return self._feed(self.lines.split(chunk), now)
 
     def _feed(self, lines: list[bytes], now: float) -> list[Event]:
         out: list[Event] = []
+        seg = self.segmenter(b"\n".join(lines)[:1 << 16])
         for raw in lines:
             self.lineno += 1
-            done = self.seg.feed(self.lineno, raw)
+            done = seg.feed(self.lineno, raw)
             if done:
                 out.extend(done)
                 self.waiting_since = None
@@ -102,7 +122,7 @@ class Feed:
     def flush(self) -> list[Event]:
         """Everything open is complete (feeding may go on afterwards)."""
         self.waiting_since = None
-        return self.seg.finish()
+        return self._seg.finish() if self._seg is not None else []
 
     def close(self) -> list[Event]:
         """End of this input: the unfinished line too."""
@@ -148,11 +168,11 @@ class StdinReader:
         return data
 
 
-def stdin_events(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool = False,
+def stdin_events(source: Source, zone: Zone, problems: list[str], text_mode: bool = False,
                  idle: float = IDLE, reader: StdinReader | None = None) -> Iterator[Event]:
     """Events of stdin in order, each as soon as it is finished or the pipe pauses for ``idle`` s."""
     reader = reader or StdinReader()
-    feed = Feed(source.name, zone, service, source.index, idle)
+    feed = Feed(source, zone, idle)
     first = True
     while True:
         data = reader.read(idle)
@@ -183,8 +203,9 @@ class Tail:
     def __init__(self, name: str, path: str, index: int, zone: Zone, fh, ident: Ident, offset: int = 0,
                  lineno: int = 0, idle: float = IDLE) -> None:
         self.name, self.path, self.index, self.fh, self.ident = name, path, index, fh, ident
+        self.source = Source(name, path, index)
         self.pos = offset
-        self.feed = Feed(name, zone, service_from_path(name), index, idle, lineno)
+        self.feed = Feed(self.source, zone, idle, lineno)
         self.zone = zone
         self.idle = idle
         self.closed = False
@@ -217,7 +238,7 @@ class Tail:
 
     def _restart(self) -> list[Event]:
         out = self.feed.close()
-        self.feed = Feed(self.name, self.zone, service_from_path(self.name), self.index, self.idle)
+        self.feed = Feed(self.source, self.zone, self.idle)
         self.pos, self.mark = 0, b""
         return out
 
@@ -226,6 +247,7 @@ class Tail:
         while self.pos < end and not stop():
             events, _ = self.read(time.monotonic(), min(CHUNK, end - self.pos))
             yield from events
+        yield from self.feed.flush()  # what was there is complete: in its place, not after the backlog
 
     def stop(self) -> list[Event]:
         if self.closed:
@@ -332,9 +354,11 @@ class Follow:
         self._seen.add(ident)
         return tail
 
-    def _watch_file(self, path: str, name: str, at_start: bool) -> None:
-        """Start following one file; existing content is the backlog at start, new files are read whole."""
-        watch = _Watch(path, name, self._index())
+    def _watch_file(self, path: str, name: str, index: int | None = None) -> None:
+        """Start following one file; existing content is the backlog at start, new files are read whole.
+        A compressed file is read once, at the start (``index`` given), never followed."""
+        at_start = index is not None
+        watch = _Watch(path, name, self._index() if index is None else index)
         self._watches.append(watch)
         found = _ident(path)
         if found is None:
@@ -350,22 +374,22 @@ class Follow:
             return
         self._open(watch, ident, 0)
 
-    def _discover(self, at_start: bool) -> None:
+    def _discover(self) -> None:
+        """Files that appeared in the followed directories since the last look."""
         known = {w.path for w in self._watches}
         followed = [w.path for w in self._watches]
         for directory in self._dirs:
             for path in _files_under(directory):
                 if path in known:
                     continue
-                if not at_start and (is_rotated_copy(path, followed)
-                                     or os.path.splitext(path)[1].lower() in COMPRESSED):
+                if is_rotated_copy(path, followed) or os.path.splitext(path)[1].lower() in COMPRESSED:
                     found = _ident(path)
                     if found:
                         self._seen.add(found[0])
                     known.add(path)  # a rotated copy: its lines were read under the original name
                     self._watches.append(_Watch(path, path, -1, found[0] if found else None))
                     continue
-                self._watch_file(path, path, at_start)
+                self._watch_file(path, path)
                 known.add(path)
 
     def _check_watches(self) -> None:
@@ -383,19 +407,24 @@ class Follow:
     # -- the run --------------------------------------------------------------------------------
 
     def _start(self) -> None:
-        for p in self.paths:
-            if p == "-":
-                self._stdin_feed = Feed("-", self.zone, "stdin", self._index(), self.idle)
+        """The sources as ``merge`` would read them (same order, so ties break the same way)."""
+        from devkit.logs.sources import expand_paths
+
+        missing = [p for p in self.paths if p != "-" and not os.path.exists(p) and not any(c in p for c in "*?[")]
+        problems: list[str] = []
+        sources = expand_paths([p for p in self.paths if p not in missing], problems)
+        self.problems.extend(problems)
+        self._next_index = len(sources)
+        self._dirs = [p for p in self.paths if p != "-" and os.path.isdir(p)]
+        for s in sources:
+            if s.path is None:
+                self._stdin_feed = Feed(s, self.zone, self.idle)
                 self.stdin = self.stdin or StdinReader()
-            elif os.path.isdir(p):
-                self._dirs.append(p)
-            elif os.path.exists(p) and not os.path.isfile(p):
-                self.problems.append(f"{p}: not a regular file")
             else:
-                if not os.path.exists(p):
-                    self.problems.append(Note(f"{p}: no such file yet; following it when it appears"))
-                self._watch_file(p, p, at_start=True)
-        self._discover(at_start=True)
+                self._watch_file(s.path, s.name, s.index)
+        for p in missing:
+            self.problems.append(Note(f"{p}: no such file yet; following it when it appears"))
+            self._watch_file(p, p)
 
     def _seek(self, tail: Tail, end: int) -> None:
         """With --since, start where the time window starts (bisection on a file in time order)."""
@@ -407,7 +436,8 @@ class Follow:
 
         try:
             with mmap.mmap(tail.fh.fileno(), end, access=mmap.ACCESS_READ) as buf:
-                found = find_range(buf, self.zone, window[0], None)
+                reading = tail.feed.reading(buf[:1 << 16])
+                found = find_range(buf, reading.zone, window[0], None, segmenter=reading.segmenter)
                 if found is not None and found[0] > 0:
                     tail.pos = found[0]
                     tail.feed.lineno = count_newlines(buf, 0, found[0])
@@ -415,21 +445,20 @@ class Follow:
             pass
 
     def _backlog(self, stop: Callable[[], bool]) -> Iterator[Event]:
-        from devkit.logs.stitch import stitch
+        from devkit.logs.scan import stitch_source
         from devkit.logs.sources import iter_lines
 
-        streams = []
+        streams: list[tuple[int, Iterator[Event]]] = []
         for tail in list(self._tails.values()):
             try:
                 end = os.fstat(tail.fh.fileno()).st_size
             except OSError:
                 continue
             self._seek(tail, end)
-            streams.append(tail.backlog(end, stop))
+            streams.append((tail.index, tail.backlog(end, stop)))
         for s in self._backlog_compressed:  # read once: compressed files do not grow
-            streams.append(stitch(iter_lines(s, self.problems, self.text_mode), s.name, self.zone,
-                                  service_from_path(s.name), s.index))
-        return merge_events(streams)
+            streams.append((s.index, stitch_source(s, self.zone, iter_lines(s, self.problems, self.text_mode))))
+        return merge_events(stream for _, stream in sorted(streams, key=lambda pair: pair[0]))
 
     def _wanted(self, ev: Event) -> bool:
         return self.event_filter.matches(ev) and (self.keep is None or self.keep(ev))
@@ -458,7 +487,7 @@ class Follow:
             now = time.monotonic()
             busy = False
             if self._dirs and now - last_scan >= self.rescan:
-                self._discover(at_start=False)
+                self._discover()
                 last_scan = now
             self._check_watches()
             for tail in list(self._tails.values()):

@@ -27,7 +27,6 @@ from devkit.logs.event import Event
 from devkit.logs.fields import NOT_AN_ID
 from devkit.logs.filters import LEVEL_RANK, EventFilter, level_rank
 from devkit.logs.sources import Source, expand_paths, service_from_path
-from devkit.logs.stitch import stitch
 from devkit.logs.timestamps import Zone, format_utc
 
 Progress = Callable[[int, int], None]
@@ -238,16 +237,17 @@ def aggregate(events: Iterable[Event], into: dict[str, list] | None = None,
 
 
 def _source_events(source: Source, zone: Zone, text_mode: bool, window, problems: list[str]) -> Iterator[Event]:
+    from devkit.logs.scan import stitch_source
     from devkit.logs.sources import iter_lines
     from devkit.logs.timeseek import lines_in_window
 
     if source.path is None:
         from devkit.logs.follow import stdin_events
 
-        return stdin_events(source, zone, service_from_path(source.name), problems, text_mode)
+        return stdin_events(source, zone, problems, text_mode)
     lines = (iter_lines(source, problems, text_mode) if window is None
              else lines_in_window(source, zone, *window, problems, text_mode))
-    return stitch(lines, source.name, zone, service_from_path(source.name), source.index)
+    return stitch_source(source, zone, lines)
 
 
 def _aggregate_job(args: tuple) -> tuple[int, dict[str, list], list[str]]:

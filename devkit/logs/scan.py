@@ -1,8 +1,10 @@
 """Find matching events fast: search the raw bytes first, parse only the windows around hits.
 
 A window starts at the record that owns the hit line (walking back over continuation lines and,
-for syslog, over earlier records of the same stream) and ends where that event must end. The
-window is stitched with the same ``Segmenter`` a full read uses, so the events are identical.
+for streams such as syslog or a container's stderr, over earlier records of the same stream and
+the partial pieces of a split record) and ends where that event must end. What opens or continues
+an event is asked of ``devkit.logs.rules``, the module the forward ``Segmenter`` asks too, and the
+window is stitched with that ``Segmenter``, so the events are identical to a full read.
 """
 
 from __future__ import annotations
@@ -14,17 +16,19 @@ from functools import partial
 from typing import Iterator, Protocol
 
 from devkit.logs.event import Event
-from devkit.logs.formats import Record, looks_like_continuation
+from devkit.logs.formats.record import Record
+from devkit.logs.naming import source_service
+from devkit.logs.rules import CONT_CAP, INHERIT_GAP, STREAM_GAP, Classifier, certainly_opens, piece_key
 from devkit.logs.sources import (
     Note,
     Source,
     decompress_to_tempfile,
     iter_lines,
     looks_binary,
-    service_from_path,
 )
-from devkit.logs.stitch import CONT_CAP, INHERIT_GAP, STREAM_GAP, Segmenter, classify
+from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
+from devkit.logs.wrappers import SNIFF_LINES, Wrapper, sniff
 
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
@@ -55,10 +59,6 @@ def _line_at(buf, start: int) -> tuple[bytes, int]:
 def _prev_start(buf, start: int) -> int:
     """Start of the line before the one at ``start`` (``start`` > 0)."""
     return buf.rfind(b"\n", 0, start - 1) + 1
-
-
-def _opens_event(rec: Record) -> bool:
-    return rec.opens or not looks_like_continuation(rec.stream_msg or "", True)
 
 
 def _count_newlines_py(buf, start: int, end: int) -> int:
@@ -145,66 +145,122 @@ def find_hits(buf, matcher: Matcher, limit: int, start: int = 0, end: int | None
     return hits
 
 
-def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
+def window(buf, ls: int, cls: Classifier) -> tuple[int, int]:
     """Byte range [start, end) that holds the whole event owning the line at ``ls``."""
     raw, nxt = _line_at(buf, ls)
-    rec = classify(raw, zone)
-    start, back = _walk_back(buf, ls, rec, zone)
-    head = classify(_line_at(buf, start)[0], zone) if start != ls else rec
-    return start, _walk_forward(buf, ls, nxt, head, back, zone)
+    rec = cls(raw)
+    if rec is not None and rec.stream is not None:
+        first, last_next, joined = _logical_record(buf, ls, rec, cls)
+        start = _stream_start(buf, first, joined, cls)
+        return start, _stream_end(buf, ls, last_next, joined, cls)
+    start, back = _plain_start(buf, ls, rec, cls)
+    return start, _plain_end(buf, ls, nxt, back, cls)
 
 
-def _walk_back(buf, ls: int, rec: Record | None, zone: Zone) -> tuple[int, int]:
-    """Where the event owning line ``ls`` starts, and how many lines back that is (plain text)."""
-    if rec is not None and rec.stream is not None and not _opens_event(rec):
-        # a continuation record: back over its stream to the record that opened the event
-        start, pos, gap = ls, ls, 0
-        while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
-            pos = _prev_start(buf, pos)
-            gap += 1
-            r = classify(_line_at(buf, pos)[0], zone)
-            if r is not None and r.stream == rec.stream:
-                start, gap = pos, 0
-                if _opens_event(r):
-                    break
-        return start, 0
-    if rec is None:  # a continuation line: back to the plain record it belongs to, if any
-        pos = ls
-        for steps in range(1, CONT_CAP):
-            if pos == 0 or ls - pos > MAX_WALK_BYTES:
-                break
-            pos = _prev_start(buf, pos)
-            r = classify(_line_at(buf, pos)[0], zone)
-            if r is not None:
-                return (pos, steps) if r.stream is None else (ls, 0)
+def _plain_start(buf, ls: int, rec: Record | None, cls: Classifier) -> tuple[int, int]:
+    """Start of the plain event owning line ``ls``, and how many lines back that is."""
+    if rec is not None:
+        return ls, 0
+    pos = ls  # a continuation line: back to the plain record it belongs to, if any
+    for steps in range(1, CONT_CAP):
+        if pos == 0 or ls - pos > MAX_WALK_BYTES:
+            break
+        pos = _prev_start(buf, pos)
+        r = cls(_line_at(buf, pos)[0])
+        if r is not None:
+            return (pos, steps) if r.stream is None else (ls, 0)  # after a stream record it stands alone
     return ls, 0
 
 
-def _walk_forward(buf, ls: int, pos: int, head: Record | None, back: int, zone: Zone) -> int:
-    """Where the event whose first record is ``head`` ends, scanning on from ``pos``."""
+def _plain_end(buf, ls: int, pos: int, back: int, cls: Classifier) -> int:
+    """Where a plain event ends: at the next line that starts a record, or after ``CONT_CAP`` lines."""
     size = len(buf)
-    if head is not None and head.stream is not None:
-        gap = 0
-        while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
-            line, after = _line_at(buf, pos)
-            r = classify(line, zone)
-            gap += 1
-            if r is not None and r.stream == head.stream:
-                if _opens_event(r):
-                    break
-                gap = 0
-            pos = after
-        return pos
     count = 1 + back
     while pos < size and count < CONT_CAP and pos - ls < MAX_WALK_BYTES:
         line, after = _line_at(buf, pos)
-        if classify(line, zone) is not None:
+        if cls(line) is not None:
             break
         pos, count = after, count + 1
     return pos
 
 
-def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, int] | None:
+def _same_frame(r: Record | None, rec: Record) -> bool:
+    """Is ``r`` a line of the stream ``rec`` is on (its container, or its oslo process/logger)?"""
+    if r is None or r.stream is None:
+        return False
+    key = piece_key(rec)
+    return piece_key(r) == key if key is not None else r.stream == rec.stream
+
+
+def _logical_record(buf, ls: int, rec: Record, cls: Classifier) -> tuple[int, int, Record]:
+    """The record a (possibly partial) line belongs to: (first piece, after the last piece, joined)."""
+    end = _line_at(buf, ls)[1]
+    if piece_key(rec) is None:
+        return ls, end, rec
+    back: list[Record] = []
+    first, pos, gap = ls, ls, 0
+    while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
+        pos = _prev_start(buf, pos)
+        gap += 1
+        r = cls(_line_at(buf, pos)[0])
+        if _same_frame(r, rec):
+            if not r.partial:  # type: ignore[union-attr]
+                break  # the end of the record before this one
+            back.append(r)  # type: ignore[arg-type]
+            first, gap = pos, 0
+    pieces = [*reversed(back), rec]
+    size, pos, gap, last = len(buf), end, 0, rec
+    while last.partial and pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
+        line, after = _line_at(buf, pos)
+        r = cls(line)
+        gap += 1
+        if _same_frame(r, rec):
+            pieces.append(r)  # type: ignore[arg-type]
+            last, gap, end = r, 0, after  # type: ignore[assignment]
+        pos = after
+    return first, end, rec if len(pieces) == 1 else cls.join(pieces)
+
+
+def _stream_start(buf, first: int, joined: Record, cls: Classifier) -> int:
+    """Back over the stream's earlier records to the one that surely opened this event."""
+    if certainly_opens(joined):
+        return first
+    start, pos, gap = first, first, 0
+    while pos > 0 and gap <= STREAM_GAP and first - pos < MAX_WALK_BYTES:
+        pos = _prev_start(buf, pos)
+        gap += 1
+        r = cls(_line_at(buf, pos)[0])
+        if not _same_frame(r, joined):
+            continue
+        p_first, _, p_joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
+        pos = p_first
+        if p_joined.stream != joined.stream:
+            continue
+        start, gap = p_first, 0
+        if certainly_opens(p_joined):
+            break
+    return start
+
+
+def _stream_end(buf, ls: int, pos: int, head: Record, cls: Classifier) -> int:
+    """Where the stream event holding line ``ls`` ends: before the stream's next opening record."""
+    size, gap = len(buf), 0
+    while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
+        line, after = _line_at(buf, pos)
+        r = cls(line)
+        gap += 1
+        if _same_frame(r, head):
+            _, r_next, joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
+            if joined.stream == head.stream:
+                if certainly_opens(joined):
+                    break
+                gap = 0
+            after = max(after, r_next)
+        pos = after
+    return pos
+
+
+def _earlier_ts(buf, start: int, first_line: int, cls: Classifier) -> tuple[float, int] | None:
     """(time, line number) of the nearest line before ``start`` that has a time."""
     pos, lineno = start, first_line
     for _ in range(INHERIT_GAP):
@@ -212,7 +268,7 @@ def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, in
             return None
         pos = _prev_start(buf, pos)
         lineno -= 1
-        r = classify(_line_at(buf, pos)[0], zone)
+        r = cls(_line_at(buf, pos)[0])
         if r is not None and r.ts is not None:
             return r.ts, lineno
     return None
@@ -230,12 +286,105 @@ def _mapped_lines(buf, start: int = 0, end: int | None = None, lineno: int = 0) 
             released = pos
 
 
-def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None, start: int = 0,
-                end: int | None = None) -> list[Event]:
+class Reading:
+    """How one source is read: its zone (year-less stamps against its mtime) and its wrappers."""
+
+    __slots__ = ("source", "zone", "wrappers", "service", "splits", "cls")
+
+    def __init__(self, source: Source, zone: Zone, head: bytes) -> None:
+        self.source = source
+        mtime = None
+        if source.path:
+            try:
+                mtime = os.stat(source.path).st_mtime
+            except OSError:
+                pass
+        self.zone = zone.at(mtime)
+        lines = head.split(b"\n", SNIFF_LINES)[:SNIFF_LINES]
+        texts = [ln.decode("utf-8", "replace").rstrip("\r") for ln in lines]
+        self.wrappers: tuple[Wrapper, ...] = sniff(texts, self.zone)
+        self.service = source_service(source.name, source.path)
+        self.splits = _split_kinds(texts, self.zone, self.wrappers)
+        self.cls = Classifier(self.zone, self.wrappers)
+
+    def segmenter(self, earlier=None) -> Segmenter:
+        s = self.source
+        return Segmenter(s.name, self.zone, self.service, s.index, earlier, self.wrappers)
+
+
+def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) -> frozenset[str]:
+    """The wrappers in a source's head that split long lines into partial records."""
+    from devkit.logs.wrappers import peel
+
+    seen = set()
+    for text in texts:
+        p = peel(text, zone, wrappers)
+        if p is not None:
+            seen.add(p.wrapper)
+    return frozenset(seen & {"docker-json", "cri", "journald-json"})
+
+
+_SPLIT_NEEDLES = {"cri": (b" stdout P ", b" stderr P "), "journald-json": (b'"CONTAINER_PARTIAL_MESSAGE"',)}
+SPLIT_LINE = 16 << 10  # docker, containerd and CRI-O split lines longer than this
+
+
+def split_candidates(buf, kinds: frozenset[str]) -> list[int]:
+    """Line starts of partial pieces: where an ID may be cut in two by a runtime's split."""
+    starts: set[int] = set()
+    size = len(buf)
+    if "docker-json" in kinds:
+        starts.update(_long_lines(buf, 0, size, SPLIT_LINE))
+    for kind in kinds:
+        for needle in _SPLIT_NEEDLES.get(kind, ()):
+            pos = buf.find(needle)
+            while pos >= 0:
+                starts.add(buf.rfind(b"\n", 0, pos) + 1)
+                pos = buf.find(needle, pos + 1)
+    return sorted(starts)
+
+
+def _long_lines_py(buf, start: int, end: int, min_len: int) -> list[int]:
+    out, pos, chunk = [], start, max(64, min_len // 2)
+    while pos < end:
+        cend = min(end, pos + chunk)
+        nl = buf.find(b"\n", pos, cend)
+        if nl >= 0:
+            pos = nl + 1
+            continue
+        if cend - pos < chunk:
+            break
+        out.append(buf.rfind(b"\n", start, pos) + 1)
+        le = buf.find(b"\n", cend, end)
+        pos = end if le < 0 else le + 1
+    return out
+
+
+try:
+    from devkit.logs._speedups import long_lines as _long_lines
+except ImportError:  # pragma: no cover
+    _long_lines = _long_lines_py
+
+
+def _with_line_numbers(buf, starts: list[int]) -> list[tuple[int, int]]:
+    out, counted, line = [], 0, 1
+    for off in starts:
+        line += count_newlines(buf, counted, off)
+        counted = off
+        out.append((off, line))
+    return out
+
+
+def scan_buffer(buf, reading: Reading, matcher: Matcher, start: int = 0, end: int | None = None) -> list[Event]:
     """Matching events of one in-memory/mapped source (hits in ``[start, end)``), in source order."""
     hits = find_hits(buf, matcher, DENSE_HITS, start, end)
     if hits is None:
-        return _scan_sequential(buf, source, matcher, zone, service, start, end)
+        return _scan_sequential(buf, reading, matcher, start, end)
+    if reading.splits:
+        stop = len(buf) if end is None else end
+        extra = _with_line_numbers(buf, [o for o in split_candidates(buf, reading.splits) if start <= o < stop])
+        if extra:
+            hits = sorted({*hits, *extra})
+    cls = reading.cls
     found: dict[int, Event] = {}
     win_start = win_end = -1
     target: Event | None = None
@@ -246,11 +395,10 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
             continue  # another hit inside the event we already have
         windows += 1
         if windows > DENSE_WINDOWS:
-            return _scan_sequential(buf, source, matcher, zone, service, start, end)
-        win_start, win_end = window(buf, ls, zone)
+            return _scan_sequential(buf, reading, matcher, start, end)
+        win_start, win_end = window(buf, ls, cls)
         first = lineno - count_newlines(buf, win_start, ls)
-        seg = Segmenter(source.name, zone, service, source.index,
-                        partial(_earlier_ts, buf, win_start, first, zone))
+        seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls))
         pos, n = win_start, first
         events: list[Event] = []
         while pos < win_end:
@@ -264,20 +412,23 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
     return [found[k] for k in sorted(found)]
 
 
-def _scan_sequential(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None, start: int = 0,
-                     end: int | None = None) -> list[Event]:
-    """Hits everywhere: one full stitch of the file (or of ``[start, end)``) beats thousands of windows."""
-    seg = Segmenter(source.name, zone, service, source.index)
-    out: list[Event] = []
+def keeps(matcher: Matcher, splits: bool):
+    """The test a fully read event passes: raw prefilter first (not for records joined from pieces)."""
     in_raw, matches = matcher.in_raw, matcher.matches
+    if splits:
+        return lambda ev: (any(in_raw(r) for r in ev.raw) or len(ev.raw) > 1) and matches(ev)
+    return lambda ev: any(in_raw(r) for r in ev.raw) and matches(ev)
 
-    def keep(events: list[Event]) -> None:
-        out.extend(ev for ev in events if any(in_raw(r) for r in ev.raw) and matches(ev))
 
+def _scan_sequential(buf, reading: Reading, matcher: Matcher, start: int = 0, end: int | None = None) -> list[Event]:
+    """Hits everywhere: one full stitch of the file (or of ``[start, end)``) beats thousands of windows."""
+    seg = reading.segmenter()
+    keep = keeps(matcher, bool(reading.splits))
+    out: list[Event] = []
     first = count_newlines(buf, 0, start) if start else 0
     for lineno, raw in _mapped_lines(buf, start, end, first):
-        keep(seg.feed(lineno, raw))
-    keep(seg.finish())
+        out.extend(ev for ev in seg.feed(lineno, raw) if keep(ev))
+    out.extend(ev for ev in seg.finish() if keep(ev))
     return out
 
 
@@ -289,9 +440,9 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     the file is in time order (``devkit.logs.timeseek``); the caller still filters the events.
     """
     problems: list[str] = []
-    service = service_from_path(source.name)
     if source.path is None:
-        events = [ev for ev in _stitch_stream(source, zone, service, problems, text_mode) if any(
+        lines = iter_lines(source, problems, text_mode)
+        events = [ev for ev in stitch_source(source, zone, lines) if any(
             matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev)]
         return events, problems
     try:
@@ -309,26 +460,34 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
                 if not text_mode and looks_binary(buf[:8192]):
                     problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
                     return [], problems
-                span = _time_span(buf, zone, window)
-                return scan_buffer(buf, source, matcher, zone, service, *span), problems
+                reading = Reading(source, zone, buf[:1 << 16])
+                return scan_buffer(buf, reading, matcher, *_time_span(buf, reading, window)), problems
         except OSError as exc:
             problems.append(f"{source.name}: {exc.strerror or exc}")
             return [], problems
 
 
-def _time_span(buf, zone: Zone, window: tuple[float | None, float | None] | None) -> tuple[int, int | None]:
+def _time_span(buf, reading: Reading, window: tuple[float | None, float | None] | None) -> tuple[int, int | None]:
     """The byte range to search for a time window: all of it unless the file allows a seek."""
     if window is None:
         return 0, None
     from devkit.logs.timeseek import find_range
 
-    found = find_range(buf, zone, *window)
+    found = find_range(buf, reading.zone, *window, segmenter=reading.segmenter)
     return (0, None) if found is None else found
 
 
-def _stitch_stream(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool):
-    seg = Segmenter(source.name, zone, service, source.index)
-    for lineno, raw in iter_lines(source, problems, text_mode):
+def stitch_source(source: Source, zone: Zone, lines: Iterator[tuple[int, bytes]]) -> Iterator[Event]:
+    """Every event of a source read line by line (stdin, a merge), its wrappers sniffed from its head."""
+    head: list[tuple[int, bytes]] = []
+    for item in lines:
+        head.append(item)
+        if len(head) >= SNIFF_LINES:
+            break
+    reading = Reading(source, zone, b"\n".join(raw for _, raw in head))
+    seg = reading.segmenter()
+    for lineno, raw in head:
+        yield from seg.feed(lineno, raw)
+    for lineno, raw in lines:
         yield from seg.feed(lineno, raw)
     yield from seg.finish()
-

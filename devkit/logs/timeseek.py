@@ -15,7 +15,7 @@ event that has its own time, so probes agree with what the scan would see.
 from __future__ import annotations
 
 import mmap
-from typing import Iterator
+from typing import Callable, Iterator
 
 from devkit.logs.sources import Source, iter_lines, looks_binary
 from devkit.logs.stitch import Segmenter
@@ -37,11 +37,18 @@ def _line_start(buf, pos: int) -> int:
     return len(buf) if nl < 0 else nl + 1
 
 
-def probe(buf, pos: int, zone: Zone) -> tuple[float, int] | None:
-    """(time, offset) of the first event at or after ``pos`` that has a time of its own."""
+SegmenterFactory = Callable[[], Segmenter]
+
+
+def probe(buf, pos: int, zone: Zone, segmenter: SegmenterFactory | None = None) -> tuple[float, int] | None:
+    """(time, offset) of the first event at or after ``pos`` that has a time of its own.
+
+    ``segmenter`` makes the Segmenter the real read uses (the source's wrappers); a plain one
+    otherwise.
+    """
     size = len(buf)
     start = _line_start(buf, pos)
-    seg = Segmenter("", zone)
+    seg = segmenter() if segmenter is not None else Segmenter("", zone)
     offsets: list[int] = []
     at = start
     while at < size and len(offsets) < _PROBE_LINES and at - start < _PROBE_BYTES:
@@ -64,16 +71,19 @@ class OutOfOrder(Exception):
 
 
 class _Bisect:
-    def __init__(self, buf, zone: Zone, slack: float) -> None:
-        self.buf, self.zone, self.slack = buf, zone, slack
+    def __init__(self, buf, zone: Zone, slack: float, segmenter: SegmenterFactory | None) -> None:
+        self.buf, self.zone, self.slack, self.segmenter = buf, zone, slack, segmenter
         self.size = len(buf)
+
+    def probe(self, pos: int) -> tuple[float, int] | None:
+        return probe(self.buf, pos, self.zone, self.segmenter)
 
     def samples(self) -> list[tuple[float, int]]:
         """Evenly spaced (time, offset) points, checked to be in time order; [] without times."""
         seen: dict[int, float] = {}
         points = [i * self.size // SAMPLES for i in range(SAMPLES)] + [max(0, self.size - _STOP)]
         for pos in points:
-            found = probe(self.buf, pos, self.zone)
+            found = self.probe(pos)
             if found is not None:
                 seen[found[1]] = found[0]
         out = sorted((off, ts) for off, ts in seen.items())
@@ -99,7 +109,7 @@ class _Bisect:
         (lo_ts, lo_off), (hi_ts, hi_off) = lo, hi if hi is not None else (None, self.size)
         while hi_off - lo_off > _STOP:
             mid = (lo_off + hi_off) // 2
-            found = probe(self.buf, mid, self.zone)
+            found = self.probe(mid)
             if found is not None and found[1] < hi_off:
                 self._check(found[0], lo_ts, hi_ts)
                 if found[0] < target:
@@ -122,7 +132,7 @@ class _Bisect:
         (lo_ts, lo_off), (hi_ts, hi_off) = lo if lo is not None else (None, 0), hi
         while hi_off - lo_off > _STOP:
             mid = (lo_off + hi_off) // 2
-            found = probe(self.buf, mid, self.zone)
+            found = self.probe(mid)
             if found is None or found[1] >= hi_off:
                 lo_off = mid  # untimed lines up to hi: they belong to an event before it
                 continue
@@ -135,7 +145,7 @@ class _Bisect:
 
 
 def find_range(buf, zone: Zone, since: float | None, until: float | None, *, slack: float = SLACK,
-               min_size: int = MIN_SEEK_BYTES) -> tuple[int, int] | None:
+               min_size: int = MIN_SEEK_BYTES, segmenter: SegmenterFactory | None = None) -> tuple[int, int] | None:
     """Byte range ``[start, end)`` (line starts) that holds every event of ``[since, until)``.
 
     None when seeking cannot be trusted or does not pay: a small file, no timestamps, or a file
@@ -144,7 +154,7 @@ def find_range(buf, zone: Zone, since: float | None, until: float | None, *, sla
     size = len(buf)
     if (since is None and until is None) or size < max(min_size, 1):
         return None
-    seek = _Bisect(buf, zone, slack)
+    seek = _Bisect(buf, zone, slack, segmenter)
     try:
         samples = seek.samples()
         if len(samples) < 2:
@@ -180,7 +190,11 @@ def lines_in_window(source: Source, zone: Zone, since: float | None, until: floa
                 with buf:
                     found = None
                     if text_mode or not looks_binary(buf[:8192]):
-                        found = find_range(buf, zone, since, until, min_size=min_size)
+                        from devkit.logs.scan import Reading
+
+                        reading = Reading(source, zone, buf[:1 << 16])
+                        found = find_range(buf, reading.zone, since, until, min_size=min_size,
+                                           segmenter=reading.segmenter)
                     if found is not None:
                         from devkit.logs.scan import _mapped_lines, count_newlines
 

@@ -15,9 +15,8 @@ from devkit.logs.event import Event
 from devkit.logs.filters import EventFilter
 from devkit.logs.match import IdMatcher, PatternMatcher
 from devkit.logs.merge import merge_events
-from devkit.logs.scan import Matcher, scan_source
+from devkit.logs.scan import Matcher, scan_source, stitch_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
-from devkit.logs.stitch import stitch
 from devkit.logs.timeseek import lines_in_window
 from devkit.logs.timestamps import Zone
 
@@ -177,15 +176,14 @@ class MergeRun:
     def source_events(self, s: Source) -> Iterator[Event]:
         """One source's events in its own order: seeking to the time window where the file allows,
         and from a pipe as they arrive (an event is out as soon as the pipe pauses)."""
-        service = service_from_path(s.name)
         if s.path is None:
             from devkit.logs.follow import stdin_events
 
-            return stdin_events(s, self.zone, service, self.problems)
+            return stdin_events(s, self.zone, self.problems, self.text_mode)
         window = self.event_filter.window
         lines = (iter_lines(s, self.problems, self.text_mode) if window is None else
                  lines_in_window(s, self.zone, *window, self.problems, self.text_mode))
-        return stitch(lines, s.name, self.zone, service, s.index)
+        return stitch_source(s, self.zone, lines)
 
     @property
     def bytes_total(self) -> int:

@@ -2,6 +2,7 @@
 here), never in a pipe or with --no-pager; --color/--no-color are accepted after any command."""
 
 import os
+import re
 import pty
 import select
 import subprocess
@@ -72,11 +73,11 @@ def test_no_pager_in_a_pipe_with_no_pager_or_with_cat(pager_env):
                            capture_output=True, text=True, cwd=ROOT, timeout=60)
     assert piped.returncode == 0 and "REQUEST" in piped.stdout and not out.exists()
     shown = on_tty(["logs", "requests", str(EXAMPLES), "--no-pager"], env)
-    assert "requests, 12 failed" in shown and not out.exists()
+    assert re.search(r"\d+ requests, \d+ failed", shown) and not out.exists()
     shown = on_tty(["logs", "requests", str(EXAMPLES)], dict(env, PAGER="cat"))
-    assert "requests, 12 failed" in shown and not out.exists()
+    assert re.search(r"\d+ requests, \d+ failed", shown) and not out.exists()
     shown = on_tty(["logs", "requests", str(EXAMPLES)], dict(env, DEVKIT_PAGER=""))
-    assert "requests, 12 failed" in shown and not out.exists()
+    assert re.search(r"\d+ requests, \d+ failed", shown) and not out.exists()
 
 
 def test_the_pager_command():

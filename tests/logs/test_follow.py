@@ -216,3 +216,14 @@ def test_lines_and_rotated_copies():
         assert is_rotated_copy(name, ["d/app.log"])
     for name in ("d/app.log", "d/other.log", "d/app.log.bak", "d/app.logger"):
         assert not is_rotated_copy(name, ["d/app.log"])
+
+
+def test_what_is_there_when_following_starts_is_exactly_the_merge(live, run):
+    """Wrapped sources included (compose, a pod's CRI log, syslog), ties broken the same way."""
+    from logs_support import EXAMPLES
+
+    merged = run("logs", "merge", str(EXAMPLES), "--tz", "UTC", "--json").stdout.splitlines()
+    f = live("merge", "-f", str(EXAMPLES), "--tz", "UTC", "--json")
+    assert [json.loads(x) for x in f.take(len(merged), within=60)] == [json.loads(x) for x in merged]
+    rc, _, rest = f.stop()
+    assert rc == 0 and rest == []
