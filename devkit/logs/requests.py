@@ -52,7 +52,7 @@ def is_failure(ev: Event) -> bool:
     return ev.is_error or (ev.status is not None and ev.status >= 500 and is_access(ev))
 
 
-@dataclass
+@dataclass(slots=True)
 class RequestRow:
     """One request as all services saw it."""
 
@@ -95,12 +95,34 @@ class RequestRow:
         }
 
 
-# A partial row, as a list (cheap to build, pickle and merge). Indices:
-_FIRST, _LAST, _COUNT, _ERRORS, _SERVICES, _ENTRY, _STATUS, _ERROR, _FINE, _NAIVE, _AWARE, _LEVEL = range(12)
+# A partial row, as a list (cheap to build, pickle and merge); a million requests must fit. Indices:
+_FIRST, _LAST, _COUNT, _ERRORS, _SERVICES, _ENTRY, _STATUS, _ERROR, _FINE, _NAIVE, _AWARE, _LEVEL, _START = range(13)
+# _SERVICES is the one service's name while there is one (its start is _START), else {name: start}
+_NAMES: dict[str, str] = {}  # one string object per service name, however many requests name it
 
 
 def _new() -> list:
-    return [_INF, -_INF, 0, 0, {}, None, None, None, _INF, _INF, _INF, 0]
+    return [_INF, -_INF, 0, 0, None, None, None, None, _INF, _INF, _INF, 0, _INF]
+
+
+def _see_service(acc: list, service: str, start: float) -> None:
+    services = acc[_SERVICES]
+    if services is None:
+        acc[_SERVICES] = service
+    elif isinstance(services, str):
+        if services != service:
+            acc[_SERVICES] = {services: acc[_START], service: start}
+    elif start < services.get(service, _INF) or service not in services:
+        services[service] = start
+    if start < acc[_START]:
+        acc[_START] = start
+
+
+def _services(acc: list) -> dict[str, float]:
+    services = acc[_SERVICES]
+    if services is None:
+        return {}
+    return {services: acc[_START]} if isinstance(services, str) else services
 
 
 def _exception_line(tb: str | None) -> str | None:
@@ -116,6 +138,7 @@ def add_event(acc: list, ev: Event) -> None:
     """Count one event into its request's partial row."""
     acc[_COUNT] += 1
     service = ev.service or service_from_path(ev.source)
+    service = _NAMES.setdefault(service, service)
     rank = level_rank(ev)
     if rank > acc[_LEVEL]:
         acc[_LEVEL] = rank
@@ -125,7 +148,7 @@ def add_event(acc: list, ev: Event) -> None:
     if failure:
         acc[_ERRORS] += 1
     if ts is None:
-        acc[_SERVICES].setdefault(service, _INF)
+        _see_service(acc, service, _INF)
         if failure and acc[_ERROR] is None:
             acc[_ERROR] = (1, _INF, ev.message.split("\n", 1)[0], service, None, _exception_line(ev.traceback))
         return
@@ -133,11 +156,9 @@ def add_event(acc: list, ev: Event) -> None:
     start = ts - duration
     if ts > acc[_LAST]:
         acc[_LAST] = ts
-    seen = acc[_SERVICES].get(service)
-    if seen is None or start < seen:
-        acc[_SERVICES][service] = start
+    _see_service(acc, service, start)
     if access:  # its start is placed when the row is finished (see finish_row)
-        entry = (start, -duration, ts, ev.status, service, ev.ts_resolution)
+        entry = (start, -duration, ev.status, service, ev.ts_resolution)
         if acc[_ENTRY] is None or entry[:2] < acc[_ENTRY][:2]:
             acc[_ENTRY] = entry
     else:
@@ -145,8 +166,8 @@ def add_event(acc: list, ev: Event) -> None:
             acc[_FIRST] = start
         if ev.ts_resolution < 1.0 and not ev.ts_inherited and ts < acc[_FINE]:
             acc[_FINE] = ts
-    if ev.status is not None and (acc[_STATUS] is None or start < acc[_STATUS][0]):
-        acc[_STATUS] = (start, service, ev.status)
+        if ev.status is not None and (acc[_STATUS] is None or start < acc[_STATUS][0]):
+            acc[_STATUS] = (start, service, ev.status)  # a status without an entry hop: used only then
     if failure:
         error = (1 if access else 0, ts, ev.message.split("\n", 1)[0], service, ts, _exception_line(ev.traceback))
         if acc[_ERROR] is None or error[:2] < acc[_ERROR][:2]:
@@ -163,10 +184,12 @@ def merge_partial(into: list, other: list) -> None:
     into[_LAST] = max(into[_LAST], other[_LAST])
     into[_COUNT] += other[_COUNT]
     into[_ERRORS] += other[_ERRORS]
-    services = into[_SERVICES]
-    for name, start in other[_SERVICES].items():
+    services = _services(into)
+    for name, start in _services(other).items():
         if name not in services or start < services[name]:
             services[name] = start
+    into[_SERVICES] = services
+    into[_START] = min(into[_START], other[_START])
     for slot in (_ENTRY, _STATUS, _ERROR):
         mine, theirs = into[slot], other[slot]
         if theirs is not None and (mine is None or theirs[:2] < mine[:2]):
@@ -182,8 +205,9 @@ def _finite(value: float) -> float | None:
 
 def entry_span(entry: tuple, fine_first: float) -> tuple[float, float]:
     """(start, end) of the entry hop; a whole-second end is pulled towards the first finer stamp."""
-    start, neg_duration, end, _, _, resolution = entry
+    start, neg_duration, _, _, resolution = entry
     duration = -neg_duration
+    end = start + duration
     if resolution >= 1.0 and duration and fine_first < _INF:
         # its end is known to the second only; it cannot start after the first hop it called
         start = max(start, min(start + resolution, fine_first))
@@ -194,12 +218,12 @@ def entry_span(entry: tuple, fine_first: float) -> tuple[float, float]:
 def finish_row(ident: str, acc: list) -> RequestRow:
     """The row of a request from its (merged) partial: entry hop, duration, order of services."""
     first, last = acc[_FIRST], acc[_LAST]
-    services = acc[_SERVICES]
+    services = dict(_services(acc))
     entry = acc[_ENTRY]
     status = duration = entry_service = None
     if entry is not None:
         start, end = entry_span(entry, acc[_FINE])
-        duration, status, entry_service = -entry[1], entry[3], entry[4]
+        duration, status, entry_service = -entry[1], entry[2], entry[3]
         first, last = min(first, start), max(last, end)
     first_ts, last_ts = _finite(first), _finite(last)
     if entry is None and first_ts is not None and last_ts is not None:
@@ -316,7 +340,10 @@ def requests(paths: Sequence[str], *, zone: Zone | None = None, text_mode: bool 
             progress(done, total)
     for s in sources:
         problems.extend(per_problems.get(s.index, []))
-    rows = [finish_row(ident, acc) for ident, acc in merged.items()]
+    rows = []
+    while merged:  # a partial goes as soon as its row is made: memory holds one of the two
+        ident, acc = merged.popitem()
+        rows.append(finish_row(ident, acc))
     return RequestsResult(rows, problems, len(sources), total, zone)
 
 

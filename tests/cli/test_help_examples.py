@@ -70,13 +70,13 @@ def help_examples() -> list[tuple[str, str]]:
 
 
 def readme_examples() -> list[tuple[str, str]]:
-    """``$ devkit logs ...`` lines of the README's sections about ``devkit logs``."""
+    """``$ devkit logs ...`` lines of the README's ``devkit logs`` sections (## headings) and their subsections."""
     found = []
     section = ""
     lines = (ROOT / "README.md").read_text().splitlines()
     prompt: list[str] = []
     for line in lines + [""]:
-        if line.startswith("#"):
+        if line.startswith("## "):  # a section and its ### subsections
             section = line
         if prompt:
             prompt.append(line)
@@ -140,9 +140,14 @@ def amqp_queue():
 DEVKIT = [sys.executable, "-m", "devkit"]
 
 
+EXIT_NOTE = re.compile(r"\s+#\s*exit (\d+)\s*\Z")  # an example that shows a failure says so: `... # exit 1`
+
+
 @pytest.mark.parametrize("where,example", EXAMPLES, ids=[f"{w}: {e}" for w, e in EXAMPLES])
 def test_example_runs_and_does_what_it_says(where, example, request):
-    command = example
+    note = EXIT_NOTE.search(example)
+    expect = int(note.group(1)) if note else 0
+    command = example = example[: note.start()] if note else example
     if ES_IN_EXAMPLES in command:
         command = command.replace(ES_IN_EXAMPLES, request.getfixturevalue("es_url").split("://", 1)[1].rstrip("/"))
     if "--from-amqp" in command:
@@ -155,8 +160,11 @@ def test_example_runs_and_does_what_it_says(where, example, request):
     proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True,
                           timeout=300, stdin=subprocess.DEVNULL)
     # 141: SIGPIPE, when `| head` stopped reading early, as it is meant to
-    ok = (0, 141) if re.search(r"\| *head\b", example) else (0,)
+    ok = (expect, 141) if re.search(r"\| *head\b", example) else (expect,)
     assert proc.returncode in ok, f"{where}: {example}\nexit {proc.returncode}\n{proc.stderr[-2000:]}"
+    if expect:  # a failure is explained on stderr, in one line
+        assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+        return
     assert proc.stdout.strip(), f"{where}: {example} printed nothing\n{proc.stderr[-2000:]}"
     if "--json" in example and "|" not in example:
         for line in proc.stdout.splitlines():
