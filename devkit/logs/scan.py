@@ -121,8 +121,13 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
     return pairs, newlines + count_newlines(buf, counted, end)
 
 
-def find_hits(buf, matcher: Matcher, limit: int) -> list[tuple[int, int]] | None:
-    """(offset, line number) of every raw hit, segment by segment; None past ``limit`` hits."""
+def find_hits(buf, matcher: Matcher, limit: int, splits: frozenset[str] = frozenset()) -> list[tuple[int, int]] | None:
+    """(offset, line number) of every raw hit, segment by segment; None past ``limit`` hits.
+
+    ``splits``: the runtimes in this source that split long lines; the starts of their partial
+    pieces are candidates too (an ID cut in two by the split is in no piece whole). They are found
+    in the same pass, while each segment is mapped.
+    """
     hits: list[tuple[int, int]] = []
     size, pos, line = len(buf), 0, 1
     while pos < size:
@@ -134,11 +139,15 @@ def find_hits(buf, matcher: Matcher, limit: int) -> list[tuple[int, int]] | None
             end = size if nl < 0 else nl + 1
         prefault(buf, pos, end)
         found = segment_hits(buf, matcher, pos, end, limit - len(hits))
+        pieces = split_candidates(buf, splits, pos, end) if splits and found is not None else []
+        if pieces:
+            pieces = [(off, line + count_newlines(buf, pos, off)) for off in pieces]
         release(buf, pos, end)
         if found is None:
             return None
         pairs, newlines = found
-        hits.extend((off, line + before) for off, before in pairs)
+        seg_hits = [(off, line + before) for off, before in pairs]
+        hits.extend(sorted({*seg_hits, *pieces}) if pieces else seg_hits)
         line += newlines
         pos = end
     return hits
@@ -322,23 +331,33 @@ def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) ->
     return frozenset(seen & {"docker-json", "cri", "journald-json"})
 
 
-_SPLIT_NEEDLES = {"cri": (b" stdout P ", b" stderr P "), "journald-json": (b'"CONTAINER_PARTIAL_MESSAGE"',)}
-SPLIT_LINE = 16 << 10  # docker, containerd and CRI-O split lines longer than this
+SPLIT_LINE = 4 << 10  # docker and containerd split at 16 KiB, CRI-O's conmon at 8 KiB: lines this long may be pieces
 
 
-def split_candidates(buf, kinds: frozenset[str]) -> list[int]:
-    """Line starts of partial pieces: where an ID may be cut in two by a runtime's split."""
-    starts: set[int] = set()
-    size = len(buf)
-    if "docker-json" in kinds:
-        starts.update(_long_lines(buf, 0, size, SPLIT_LINE))
-    for kind in kinds:
-        for needle in _SPLIT_NEEDLES.get(kind, ()):
-            pos = buf.find(needle)
-            while pos >= 0:
-                starts.add(buf.rfind(b"\n", 0, pos) + 1)
-                pos = buf.find(needle, pos + 1)
-    return sorted(starts)
+def _is_piece(line: bytes, kind: str) -> bool:
+    """Does this raw line say it is continued by the next one of its stream (cheap byte tests)?"""
+    if kind == "docker-json":
+        return line.startswith(b'{"log":') and b'\\n","stream":"' not in line
+    if kind == "cri":
+        head = line[:64]
+        return b" stdout P " in head or b" stderr P " in head
+    return b'"CONTAINER_PARTIAL_MESSAGE"' in line
+
+
+def split_candidates(buf, kinds: frozenset[str], start: int = 0, end: int | None = None) -> list[int]:
+    """Line starts of partial pieces in ``[start, end)``: where an ID may be cut in two by a split.
+
+    Runtimes split only long lines, so the C long-line finder (one memchr per 2 KiB) proposes
+    lines and a byte test on each keeps the pieces: no extra pass over the data.
+    """
+    end = len(buf) if end is None else end
+    out = []
+    for ls in _long_lines(buf, start, end, SPLIT_LINE):
+        le = buf.find(b"\n", ls, end)
+        line = buf[ls:end if le < 0 else le]
+        if any(_is_piece(line, kind) for kind in kinds):
+            out.append(ls)
+    return out
 
 
 def _long_lines_py(buf, start: int, end: int, min_len: int) -> list[int]:
@@ -363,24 +382,11 @@ except ImportError:  # pragma: no cover
     _long_lines = _long_lines_py
 
 
-def _with_line_numbers(buf, starts: list[int]) -> list[tuple[int, int]]:
-    out, counted, line = [], 0, 1
-    for off in starts:
-        line += count_newlines(buf, counted, off)
-        counted = off
-        out.append((off, line))
-    return out
-
-
 def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
     """Matching events of one in-memory/mapped source, in source order."""
-    hits = find_hits(buf, matcher, DENSE_HITS)
+    hits = find_hits(buf, matcher, DENSE_HITS, reading.splits)
     if hits is None:
         return _scan_sequential(buf, reading, matcher)
-    if reading.splits:
-        extra = _with_line_numbers(buf, split_candidates(buf, reading.splits))
-        if extra:
-            hits = sorted({*hits, *extra})
     cls = reading.cls
     found: dict[int, Event] = {}
     win_start = win_end = -1
