@@ -73,11 +73,15 @@ def trace(ident: str, paths: tuple[str, ...], field: str | None, tz: str | None,
                       "Request", display=display, report=report)
 
 
-def _command_line() -> str:
-    """The command as typed, for the report's footer (passwords in URLs masked)."""
+def _command_line() -> str | None:
+    """The command as typed, for the report (passwords in URLs masked); None when devkit was not
+    started from its own command line (e.g. called in-process by a test)."""
+    import os
     import shlex
     import sys
 
     from devkit.secrets import mask_url_passwords
 
+    if os.path.basename(sys.argv[0]) not in ("devkit", "__main__.py"):
+        return None
     return mask_url_passwords("devkit " + " ".join(shlex.quote(a) for a in sys.argv[1:]))
