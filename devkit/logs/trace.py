@@ -8,7 +8,8 @@ from __future__ import annotations
 
 import os
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator, Sequence
 
 from devkit.logs.event import Event
@@ -17,21 +18,10 @@ from devkit.logs.merge import merge_events
 from devkit.logs.scan import Matcher, scan_source, stitch_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
 from devkit.logs.timestamps import Zone
+from devkit.logs.waterfall import Hop, Waterfall, build_waterfall
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 PARALLEL_MIN_BYTES = 16 << 20
-
-
-@dataclass
-class ServiceSpan:
-    """When one service first and last saw the request."""
-
-    service: str
-    first: float | None
-    last: float | None
-    events: int = 0
-    errors: int = 0
-    sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -66,27 +56,38 @@ class SearchResult:
     def sources(self) -> list[str]:
         return list(dict.fromkeys(e.source for e in sorted(self.events, key=lambda e: e.source_index)))
 
+    @cached_property
+    def waterfall(self) -> Waterfall:
+        """The request's hops, nesting, own times and probable root cause (computed once)."""
+        return build_waterfall(self.events)
+
     @property
-    def path(self) -> list[ServiceSpan]:
-        """The request's path: services in the order they first saw it."""
-        spans: dict[str, ServiceSpan] = {}
-        for ev in self.events:
-            name = ev.service or service_from_path(ev.source)
-            span = spans.get(name)
-            if span is None:
-                span = spans[name] = ServiceSpan(name, ev.ts, ev.ts)
-            if ev.ts is not None:
-                span.first = ev.ts if span.first is None else min(span.first, ev.ts)
-                span.last = ev.ts if span.last is None else max(span.last, ev.ts)
-            span.events += 1
-            span.errors += ev.is_error
-            if ev.source not in span.sources:
-                span.sources.append(ev.source)
-        return sorted(spans.values(), key=lambda s: float("inf") if s.first is None else s.first)
+    def path(self) -> list[Hop]:
+        """The request's path: the waterfall's hops, entry hop first, callees under callers."""
+        return self.waterfall.hops
+
+    def service_totals(self) -> list[dict]:
+        """Per service, in order of first appearance: its first and last event, counts, files."""
+        out: dict[str, dict] = {}
+        for hop in self.path:
+            totals = out.setdefault(hop.service, {"service": hop.service, "first": None, "last": None,
+                                                  "events": 0, "errors": 0, "sources": []})
+            times = [e.ts for e in hop.events if e.ts is not None]
+            if times:
+                totals["first"] = min([t for t in (totals["first"], min(times)) if t is not None])
+                totals["last"] = max([t for t in (totals["last"], max(times)) if t is not None])
+            totals["events"] += len(hop.events)
+            totals["errors"] += hop.errors
+            totals["sources"] += [s for s in hop.sources if s not in totals["sources"]]
+        return list(out.values())
 
     def summary(self) -> dict:
+        """The facts every renderer shows (terminal header, ``--summary-json``, HTML): one object."""
         from devkit.logs.timestamps import format_utc
 
+        services = self.service_totals()
+        for totals in services:
+            totals["first"], totals["last"] = format_utc(totals["first"]), format_utc(totals["last"])
         return {
             "query": self.query,
             "events": len(self.events),
@@ -95,12 +96,9 @@ class SearchResult:
             "last": format_utc(self.last),
             "duration_s": None if self.duration is None else round(self.duration, 6),
             "sources": self.sources,
-            "services": [
-                {"service": s.service, "first": format_utc(s.first), "last": format_utc(s.last),
-                 "events": s.events, "errors": s.errors, "sources": s.sources}
-                for s in self.path
-            ],
-            "problems": self.problems,
+            "services": services,
+            "waterfall": self.waterfall.to_json(),
+            "problems": [str(p) for p in self.problems],
         }
 
 
