@@ -159,7 +159,7 @@ def test_example_demo_request_puts_nginx_first_and_payments_as_root_cause(run):
     wf = result.waterfall
     assert [(h.label, h.depth, h.asynchronous) for h in wf.hops] == [
         ("nginx", 0, False), ("gateway", 1, False), ("orders", 2, False), ("inventory", 3, False),
-        ("payments", 3, False), ("inventory #2", 3, False), ("notifier", 0, True)]
+        ("pricing", 3, False), ("payments", 3, False), ("inventory #2", 3, False), ("notifier", 0, True)]
     assert wf.hops[0].start <= wf.hops[1].start and wf.hops[0].end >= wf.hops[1].end  # rt=3.054 contains it
     assert wf.hops[0].duration == pytest.approx(3.054)
     assert wf.root_cause.event.service == "payments" and wf.root_cause.exception == "httpx.ConnectTimeout: timed out"
