@@ -146,8 +146,16 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
 
 
 def trace(ident: str, paths: Sequence[str], *, field: str | None = None, **kw) -> SearchResult:
-    """Every event that carries the correlation ID ``ident`` (as a whole token)."""
-    return search(paths, IdMatcher(ident, field), query=ident, **kw)
+    """Every event that carries the correlation ID ``ident`` (as a whole token).
+
+    An event that names the ID only in its text (``charge failed for request <id>``) gets it as
+    its ``correlation_id``: it is the ID that matched.
+    """
+    result = search(paths, IdMatcher(ident, field), query=ident, **kw)
+    for ev in result.events:
+        if ev.correlation_id is None:
+            ev.correlation_id = ident
+    return result
 
 
 def grep(pattern: str, paths: Sequence[str], *, fixed: bool = False, ignore_case: bool = False,
