@@ -9,13 +9,13 @@ window is stitched with that ``Segmenter``, so the events are identical to a ful
 
 from __future__ import annotations
 
-import mmap
 import os
-import sys
+from concurrent.futures import Executor
 from functools import partial
 from typing import Iterator, Protocol
 
 from devkit.logs.event import Event
+from devkit.logs.fileview import FileView, Truncated, segments
 from devkit.logs.formats.record import Record
 from devkit.logs.naming import source_service
 from devkit.logs.rules import CONT_CAP, INHERIT_GAP, STREAM_GAP, Classifier, certainly_opens, piece_key
@@ -33,8 +33,7 @@ from devkit.logs.wrappers import SNIFF_LINES, Wrapper, sniff
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
 DENSE_HITS = 50_000
-_SEGMENT = 32 << 20
-_RELEASE_MIN = 1 << 20
+SPLIT_BYTES = 64 << 20  # a file's raw search is shared between threads in ranges this big
 
 
 class Matcher(Protocol):
@@ -72,35 +71,6 @@ except ImportError:  # pragma: no cover - built wherever a C compiler is
     count_newlines, _c_scan = _count_newlines_py, None
 
 
-def release(buf, start: int, end: int) -> None:
-    """Drop a scanned range of a mapping from our resident set (the page cache keeps it).
-
-    Without this, touching every page of a 1 GB mapping makes RSS 1 GB even though nothing is
-    copied; with it, peak RSS stays near one segment whatever the input size.
-    """
-    if end - start < _RELEASE_MIN or not isinstance(buf, mmap.mmap):
-        return
-    start -= start % mmap.PAGESIZE
-    try:
-        buf.madvise(mmap.MADV_DONTNEED, start, end - start)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22)  # Linux 5.14+
-
-
-def prefault(buf, start: int, end: int) -> None:
-    """Map a segment's pages in one call instead of one page fault per page (about 10% faster)."""
-    if not isinstance(buf, mmap.mmap) or sys.platform != "linux":
-        return
-    start -= start % mmap.PAGESIZE
-    try:
-        buf.madvise(_MADV_POPULATE_READ, start, end - start)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tuple[list[tuple[int, int]], int] | None:
     """Hits in ``[start, end)`` as (offset, newlines before it), and the segment's newlines.
 
@@ -121,36 +91,89 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
     return pairs, newlines + count_newlines(buf, counted, end)
 
 
-def find_hits(buf, matcher: Matcher, limit: int, splits: frozenset[str] = frozenset()) -> list[tuple[int, int]] | None:
-    """(offset, line number) of every raw hit, segment by segment; None past ``limit`` hits.
+class Hits:
+    """The raw search of a byte range of a file: hits (offset, line number from the range's start)."""
 
-    ``splits``: the runtimes in this source that split long lines; the starts of their partial
-    pieces are candidates too (an ID cut in two by the split is in no piece whole). They are found
-    in the same pass, while each segment is mapped.
+    __slots__ = ("hits", "newlines", "truncated_at", "dense")
+
+    def __init__(self) -> None:
+        self.hits: list[tuple[int, int]] = []
+        self.newlines = 0
+        self.truncated_at: int | None = None
+        self.dense = False
+
+
+def find_hits(fd: int, start: int, end: int, matcher: Matcher, limit: int,
+              splits: frozenset[str] = frozenset()) -> Hits:
+    """Every raw hit in ``[start, end)`` of a file, read through a reused buffer.
+
+    ``start`` must be a line start. ``splits``: the runtimes in this source that split long lines;
+    the starts of their partial pieces are candidates too (an ID cut in two by the split is in no
+    piece whole), found while each segment is in the buffer. Past ``limit`` hits the search stops
+    (``dense``): reading the file whole is then cheaper than windows.
     """
-    hits: list[tuple[int, int]] = []
-    size, pos, line = len(buf), 0, 1
-    while pos < size:
-        end = min(size, pos + _SEGMENT)
-        if end < size:  # cut after a line end, so no match straddles two segments
-            nl = buf.rfind(b"\n", pos, end)
-            if nl < 0:
-                nl = buf.find(b"\n", end)
-            end = size if nl < 0 else nl + 1
-        prefault(buf, pos, end)
-        found = segment_hits(buf, matcher, pos, end, limit - len(hits))
-        pieces = split_candidates(buf, splits, pos, end) if splits and found is not None else []
-        if pieces:
-            pieces = [(off, line + count_newlines(buf, pos, off)) for off in pieces]
-        release(buf, pos, end)
-        if found is None:
-            return None
-        pairs, newlines = found
-        seg_hits = [(off, line + before) for off, before in pairs]
-        hits.extend(sorted({*seg_hits, *pieces}) if pieces else seg_hits)
-        line += newlines
-        pos = end
-    return hits
+    out = Hits()
+    line = 1
+    try:
+        for base, buf, length in segments(fd, start, end):
+            found = segment_hits(buf, matcher, 0, length, limit - len(out.hits))
+            if found is None:
+                out.dense = True
+                return out
+            pairs, newlines = found
+            seg_hits = [(base + off, line + before) for off, before in pairs]
+            if splits:
+                pieces = [(base + off, line + count_newlines(buf, 0, off))
+                          for off in split_candidates(buf, splits, 0, length)]
+                if pieces:
+                    seg_hits = sorted({*seg_hits, *pieces})
+            out.hits.extend(seg_hits)
+            line += newlines
+            out.newlines += newlines
+    except Truncated as exc:
+        out.truncated_at = exc.args[0]
+    return out
+
+
+def line_start_at_or_after(fd: int, pos: int, end: int) -> int:
+    """The first line start at or after ``pos`` (``end`` when there is none before it)."""
+    if pos == 0:
+        return 0
+    while pos < end:
+        chunk = os.pread(fd, min(1 << 16, end - pos + 1), pos - 1)
+        if not chunk:
+            return end
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return pos - 1 + nl + 1
+        pos += len(chunk) - 1
+    return end
+
+
+def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], pool: Executor | None,
+                limit: int | None = None) -> Hits:
+    """The raw search of a whole file, its ranges shared between ``pool``'s threads (GIL-free C)."""
+    limit = DENSE_HITS if limit is None else limit
+    if pool is None or size < 2 * SPLIT_BYTES:
+        return find_hits(fd, 0, size, matcher, limit, splits)
+    cuts = [0]
+    for k in range(1, max(2, size // SPLIT_BYTES)):
+        cut = line_start_at_or_after(fd, size * k // max(2, size // SPLIT_BYTES), size)
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(size)
+    parts = list(pool.map(lambda ab: find_hits(fd, ab[0], ab[1], matcher, limit, splits), zip(cuts, cuts[1:])))
+    out = Hits()
+    for part in parts:
+        out.hits.extend((off, line + out.newlines) for off, line in part.hits)
+        out.newlines += part.newlines
+        if part.dense or len(out.hits) > limit:
+            out.dense = True
+            return out
+        if part.truncated_at is not None:
+            out.truncated_at = part.truncated_at
+            break
+    return out
 
 
 def window(buf, ls: int, cls: Classifier) -> tuple[int, int]:
@@ -282,15 +305,20 @@ def _earlier_ts(buf, start: int, first_line: int, cls: Classifier) -> tuple[floa
     return None
 
 
-def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
-    pos, size, lineno, released = 0, len(buf), 0, 0
-    while pos < size:
-        raw, pos = _line_at(buf, pos)
-        lineno += 1
-        yield lineno, raw
-        if pos - released >= _SEGMENT:
-            release(buf, released, pos)
-            released = pos
+def file_lines(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of a file (line endings stripped), read through a reused buffer."""
+    lineno = 0
+    try:
+        for _base, buf, length in segments(fd, 0, size):
+            data = bytes(buf[:length])
+            lines = data.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            for raw in lines:
+                lineno += 1
+                yield lineno, raw[:-1] if raw.endswith(b"\r") else raw
+    except Truncated:
+        return
 
 
 class Reading:
@@ -382,11 +410,8 @@ except ImportError:  # pragma: no cover
     _long_lines = _long_lines_py
 
 
-def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
-    """Matching events of one in-memory/mapped source, in source order."""
-    hits = find_hits(buf, matcher, DENSE_HITS, reading.splits)
-    if hits is None:
-        return _scan_sequential(buf, reading, matcher)
+def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]]) -> list[Event] | None:
+    """The matching events around raw hits, one window each; None past ``DENSE_WINDOWS`` windows."""
     cls = reading.cls
     found: dict[int, Event] = {}
     win_start = win_end = -1
@@ -398,9 +423,9 @@ def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
             continue  # another hit inside the event we already have
         windows += 1
         if windows > DENSE_WINDOWS:
-            return _scan_sequential(buf, reading, matcher)
+            return None
         win_start, win_end = window(buf, ls, cls)
-        first = lineno - count_newlines(buf, win_start, ls)
+        first = lineno - buf[win_start:ls].count(b"\n")
         seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls))
         pos, n = win_start, first
         events: list[Event] = []
@@ -415,6 +440,22 @@ def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
     return [found[k] for k in sorted(found)]
 
 
+def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
+    """Matching events of an in-memory source (bytes), in source order: the same rules as a file."""
+    pairs = segment_hits(buf, matcher, 0, len(buf), DENSE_HITS)
+    if pairs is not None:
+        hits = [(off, 1 + before) for off, before in pairs[0]]
+        if reading.splits:
+            hits = sorted({*hits, *((o, 1 + count_newlines(buf, 0, o)) for o in split_candidates(buf, reading.splits))})
+        events = scan_windows(buf, reading, matcher, hits)
+        if events is not None:
+            return events
+    lines = buf.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return _read_whole(enumerate((r[:-1] if r.endswith(b"\r") else r for r in lines), 1), reading, matcher)
+
+
 def keeps(matcher: Matcher, splits: bool):
     """The test a fully read event passes: raw prefilter first (not for records joined from pieces)."""
     in_raw, matches = matcher.in_raw, matcher.matches
@@ -423,19 +464,27 @@ def keeps(matcher: Matcher, splits: bool):
     return lambda ev: any(in_raw(r) for r in ev.raw) and matches(ev)
 
 
-def _scan_sequential(buf, reading: Reading, matcher: Matcher) -> list[Event]:
+def _read_whole(lines: Iterator[tuple[int, bytes]], reading: Reading, matcher: Matcher) -> list[Event]:
     """Hits everywhere: one full stitch of the file beats thousands of windows."""
     seg = reading.segmenter()
     keep = keeps(matcher, bool(reading.splits))
     out: list[Event] = []
-    for lineno, raw in _mapped_lines(buf):
+    for lineno, raw in lines:
         out.extend(ev for ev in seg.feed(lineno, raw) if keep(ev))
     out.extend(ev for ev in seg.finish() if keep(ev))
     return out
 
 
-def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False) -> tuple[list[Event], list[str]]:
-    """Matching events of one source and the problems met reading it (never raises for bad input)."""
+def truncated_note(name: str, at: int, size: int) -> str:
+    return f"{name}: was truncated while reading ({at} of {size} bytes read; the events before are kept)"
+
+
+def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
+                pool: Executor | None = None) -> tuple[list[Event], list[str]]:
+    """Matching events of one source and the problems met reading it (never raises for bad input).
+
+    ``pool``: threads to share one big file's raw search (the C scan releases the GIL).
+    """
     problems: list[str] = []
     if source.path is None:
         lines = iter_lines(source, problems, text_mode)
@@ -450,14 +499,23 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
         return [], [str(exc)]
     with fh:
         try:
-            size = os.fstat(fh.fileno()).st_size
+            fd = fh.fileno()
+            size = os.fstat(fd).st_size
             if size == 0:
                 return [], problems
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                if not text_mode and looks_binary(buf[:8192]):
-                    problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
-                    return [], problems
-                return scan_buffer(buf, Reading(source, zone, buf[:1 << 16]), matcher), problems
+            head = os.pread(fd, 1 << 16, 0)
+            if not text_mode and looks_binary(head[:8192]):
+                problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
+                return [], problems
+            reading = Reading(source, zone, head)
+            found = search_file(fd, size, matcher, reading.splits, pool)
+            view = FileView(fd, found.truncated_at if found.truncated_at is not None else size)
+            events = None if found.dense else scan_windows(view, reading, matcher, found.hits)
+            if events is None:
+                events = _read_whole(file_lines(fd, len(view)), reading, matcher)
+            if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:
+                problems.append(truncated_note(source.name, min(len(view), found.truncated_at or size), size))
+            return events, problems
         except OSError as exc:
             problems.append(f"{source.name}: {exc.strerror or exc}")
             return [], problems

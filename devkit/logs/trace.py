@@ -7,7 +7,6 @@ few matching events; the results are merged in time order and summarised per ser
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Callable, Iterator, Sequence
@@ -102,25 +101,26 @@ class SearchResult:
         }
 
 
-def _scan_job(args: tuple) -> tuple[int, list[Event], list[str]]:
-    source, matcher, zone, text_mode = args
-    events, problems = scan_source(source, matcher, zone, text_mode)
-    return source.index, events, problems
-
-
 def _scan_all(sources: list[Source], matcher: Matcher, zone: Zone, text_mode: bool,
               jobs: int) -> Iterator[tuple[int, list[Event], list[str]]]:
-    """Scan every source, on ``jobs`` processes when there is enough work to share."""
-    work = [(s, matcher, zone, text_mode) for s in sources]
+    """Scan every source: files side by side on ``jobs`` threads, and a big file's raw search shared
+    between threads in ranges (the C scan and ``pread`` release the GIL)."""
     total = sum(s.size for s in sources)
-    if jobs < 2 or len(sources) < 2 or total < PARALLEL_MIN_BYTES or not all(s.path for s in sources):
-        yield from map(_scan_job, work)
+    if jobs < 2 or total < PARALLEL_MIN_BYTES:
+        for s in sources:
+            yield (s.index, *scan_source(s, matcher, zone, text_mode))
         return
-    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    work.sort(key=lambda w: -w[0].size)  # biggest first: balances the cores
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_scan_job, work)
+    biggest = max((s.size for s in sources), default=0)
+    share = len(sources) < jobs or biggest * jobs > total * 1.5  # one file would keep a core idle
+    with ThreadPoolExecutor(jobs, thread_name_prefix="devkit-scan") as files, \
+            ThreadPoolExecutor(jobs, thread_name_prefix="devkit-range") as ranges:
+        pool = ranges if share else None
+        order = sorted(sources, key=lambda s: -s.size)  # biggest first: balances the threads
+        futures = {files.submit(scan_source, s, matcher, zone, text_mode, pool): s.index for s in order}
+        for future in as_completed(futures):
+            yield (futures[future], *future.result())
 
 
 def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | None = None,
