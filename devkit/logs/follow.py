@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import heapq
 import itertools
-import mmap
 import os
 import re
 import select
@@ -431,17 +430,18 @@ class Follow:
         window = self.event_filter.window
         if window is None or window[0] is None or end == 0:
             return
-        from devkit.logs.scan import count_newlines
+        from devkit.logs.fileview import FileView
+        from devkit.logs.scan import lines_before
         from devkit.logs.timeseek import find_range
 
         try:
-            with mmap.mmap(tail.fh.fileno(), end, access=mmap.ACCESS_READ) as buf:
-                reading = tail.feed.reading(buf[:1 << 16])
-                found = find_range(buf, reading.zone, window[0], None, segmenter=reading.segmenter)
-                if found is not None and found[0] > 0:
-                    tail.pos = found[0]
-                    tail.feed.lineno = count_newlines(buf, 0, found[0])
-        except (OSError, ValueError):
+            fd = tail.fh.fileno()
+            reading = tail.feed.reading(os.pread(fd, 1 << 16, 0))
+            found = find_range(FileView(fd, end), reading.zone, window[0], None, segmenter=reading.segmenter)
+            if found is not None and found[0] > 0:
+                tail.pos = found[0]
+                tail.feed.lineno = lines_before(fd, found[0])
+        except OSError:
             pass
 
     def _backlog(self, stop: Callable[[], bool]) -> Iterator[Event]:

@@ -9,13 +9,13 @@ window is stitched with that ``Segmenter``, so the events are identical to a ful
 
 from __future__ import annotations
 
-import mmap
 import os
-import sys
+from concurrent.futures import Executor
 from functools import partial
 from typing import Iterator, Protocol
 
 from devkit.logs.event import Event
+from devkit.logs.fileview import FileView, Truncated, segments
 from devkit.logs.formats.record import Record
 from devkit.logs.naming import source_service
 from devkit.logs.rules import CONT_CAP, INHERIT_GAP, STREAM_GAP, Classifier, certainly_opens, piece_key
@@ -33,8 +33,7 @@ from devkit.logs.wrappers import SNIFF_LINES, Wrapper, sniff
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
 DENSE_HITS = 50_000
-_SEGMENT = 32 << 20
-_RELEASE_MIN = 1 << 20
+SPLIT_BYTES = 64 << 20  # a file's raw search is shared between threads in ranges this big
 
 
 class Matcher(Protocol):
@@ -72,35 +71,6 @@ except ImportError:  # pragma: no cover - built wherever a C compiler is
     count_newlines, _c_scan = _count_newlines_py, None
 
 
-def release(buf, start: int, end: int) -> None:
-    """Drop a scanned range of a mapping from our resident set (the page cache keeps it).
-
-    Without this, touching every page of a 1 GB mapping makes RSS 1 GB even though nothing is
-    copied; with it, peak RSS stays near one segment whatever the input size.
-    """
-    if end - start < _RELEASE_MIN or not isinstance(buf, mmap.mmap):
-        return
-    start -= start % mmap.PAGESIZE
-    try:
-        buf.madvise(mmap.MADV_DONTNEED, start, end - start)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22)  # Linux 5.14+
-
-
-def prefault(buf, start: int, end: int) -> None:
-    """Map a segment's pages in one call instead of one page fault per page (about 10% faster)."""
-    if not isinstance(buf, mmap.mmap) or sys.platform != "linux":
-        return
-    start -= start % mmap.PAGESIZE
-    try:
-        buf.madvise(_MADV_POPULATE_READ, start, end - start)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
 def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tuple[list[tuple[int, int]], int] | None:
     """Hits in ``[start, end)`` as (offset, newlines before it), and the segment's newlines.
 
@@ -121,28 +91,89 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
     return pairs, newlines + count_newlines(buf, counted, end)
 
 
-def find_hits(buf, matcher: Matcher, limit: int, start: int = 0, end: int | None = None) -> list[tuple[int, int]] | None:
-    """(offset, line number) of every raw hit in ``[start, end)``, segment by segment; None past ``limit``."""
-    hits: list[tuple[int, int]] = []
-    size, pos = len(buf) if end is None else end, start
-    line = 1 + (count_newlines(buf, 0, start) if start else 0)
-    while pos < size:
-        end = min(size, pos + _SEGMENT)
-        if end < size:  # cut after a line end, so no match straddles two segments
-            nl = buf.rfind(b"\n", pos, end)
-            if nl < 0:
-                nl = buf.find(b"\n", end)
-            end = size if nl < 0 else nl + 1
-        prefault(buf, pos, end)
-        found = segment_hits(buf, matcher, pos, end, limit - len(hits))
-        release(buf, pos, end)
-        if found is None:
-            return None
-        pairs, newlines = found
-        hits.extend((off, line + before) for off, before in pairs)
-        line += newlines
-        pos = end
-    return hits
+class Hits:
+    """The raw search of a byte range of a file: hits (offset, line number from the range's start)."""
+
+    __slots__ = ("hits", "newlines", "truncated_at", "dense")
+
+    def __init__(self) -> None:
+        self.hits: list[tuple[int, int]] = []
+        self.newlines = 0
+        self.truncated_at: int | None = None
+        self.dense = False
+
+
+def find_hits(fd: int, start: int, end: int, matcher: Matcher, limit: int,
+              splits: frozenset[str] = frozenset()) -> Hits:
+    """Every raw hit in ``[start, end)`` of a file, read through a reused buffer.
+
+    ``start`` must be a line start. ``splits``: the runtimes in this source that split long lines;
+    the starts of their partial pieces are candidates too (an ID cut in two by the split is in no
+    piece whole), found while each segment is in the buffer. Past ``limit`` hits the search stops
+    (``dense``): reading the file whole is then cheaper than windows.
+    """
+    out = Hits()
+    line = 1
+    try:
+        for base, buf, length in segments(fd, start, end):
+            found = segment_hits(buf, matcher, 0, length, limit - len(out.hits))
+            if found is None:
+                out.dense = True
+                return out
+            pairs, newlines = found
+            seg_hits = [(base + off, line + before) for off, before in pairs]
+            if splits:
+                pieces = [(base + off, line + count_newlines(buf, 0, off))
+                          for off in split_candidates(buf, splits, 0, length)]
+                if pieces:
+                    seg_hits = sorted({*seg_hits, *pieces})
+            out.hits.extend(seg_hits)
+            line += newlines
+            out.newlines += newlines
+    except Truncated as exc:
+        out.truncated_at = exc.args[0]
+    return out
+
+
+def line_start_at_or_after(fd: int, pos: int, end: int) -> int:
+    """The first line start at or after ``pos`` (``end`` when there is none before it)."""
+    if pos == 0:
+        return 0
+    while pos < end:
+        chunk = os.pread(fd, min(1 << 16, end - pos + 1), pos - 1)
+        if not chunk:
+            return end
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return pos - 1 + nl + 1
+        pos += len(chunk) - 1
+    return end
+
+
+def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], pool: Executor | None,
+                limit: int | None = None) -> Hits:
+    """The raw search of a whole file, its ranges shared between ``pool``'s threads (GIL-free C)."""
+    limit = DENSE_HITS if limit is None else limit
+    if pool is None or size < 2 * SPLIT_BYTES:
+        return find_hits(fd, 0, size, matcher, limit, splits)
+    cuts = [0]
+    for k in range(1, max(2, size // SPLIT_BYTES)):
+        cut = line_start_at_or_after(fd, size * k // max(2, size // SPLIT_BYTES), size)
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(size)
+    parts = list(pool.map(lambda ab: find_hits(fd, ab[0], ab[1], matcher, limit, splits), zip(cuts, cuts[1:])))
+    out = Hits()
+    for part in parts:
+        out.hits.extend((off, line + out.newlines) for off, line in part.hits)
+        out.newlines += part.newlines
+        if part.dense or len(out.hits) > limit:
+            out.dense = True
+            return out
+        if part.truncated_at is not None:
+            out.truncated_at = part.truncated_at
+            break
+    return out
 
 
 def window(buf, ls: int, cls: Classifier) -> tuple[int, int]:
@@ -274,16 +305,31 @@ def _earlier_ts(buf, start: int, first_line: int, cls: Classifier) -> tuple[floa
     return None
 
 
-def _mapped_lines(buf, start: int = 0, end: int | None = None, lineno: int = 0) -> Iterator[tuple[int, bytes]]:
-    """Numbered lines of ``buf[start:end]`` (``start`` a line start, ``lineno`` the line before it)."""
-    pos, size, released = start, len(buf) if end is None else end, start
-    while pos < size:
-        raw, pos = _line_at(buf, pos)
-        lineno += 1
-        yield lineno, raw
-        if pos - released >= _SEGMENT:
-            release(buf, released, pos)
-            released = pos
+def lines_before(fd: int, offset: int) -> int:
+    """How many lines end before ``offset`` (the number of the line before the one starting there)."""
+    n = 0
+    try:
+        for _base, buf, length in segments(fd, 0, offset):
+            n += count_newlines(buf, 0, length)
+    except Truncated:
+        pass
+    return n
+
+
+def file_lines(fd: int, size: int, start: int = 0, lineno: int = 0) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of a file up to ``size`` (line endings stripped), read through a reused buffer;
+    from ``start`` (a line start) when given, ``lineno`` being the number of the line before it."""
+    try:
+        for _base, buf, length in segments(fd, start, size):
+            data = bytes(buf[:length])
+            lines = data.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            for raw in lines:
+                lineno += 1
+                yield lineno, raw[:-1] if raw.endswith(b"\r") else raw
+    except Truncated:
+        return
 
 
 class Reading:
@@ -324,23 +370,33 @@ def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) ->
     return frozenset(seen & {"docker-json", "cri", "journald-json"})
 
 
-_SPLIT_NEEDLES = {"cri": (b" stdout P ", b" stderr P "), "journald-json": (b'"CONTAINER_PARTIAL_MESSAGE"',)}
-SPLIT_LINE = 16 << 10  # docker, containerd and CRI-O split lines longer than this
+SPLIT_LINE = 4 << 10  # docker and containerd split at 16 KiB, CRI-O's conmon at 8 KiB: lines this long may be pieces
 
 
-def split_candidates(buf, kinds: frozenset[str]) -> list[int]:
-    """Line starts of partial pieces: where an ID may be cut in two by a runtime's split."""
-    starts: set[int] = set()
-    size = len(buf)
-    if "docker-json" in kinds:
-        starts.update(_long_lines(buf, 0, size, SPLIT_LINE))
-    for kind in kinds:
-        for needle in _SPLIT_NEEDLES.get(kind, ()):
-            pos = buf.find(needle)
-            while pos >= 0:
-                starts.add(buf.rfind(b"\n", 0, pos) + 1)
-                pos = buf.find(needle, pos + 1)
-    return sorted(starts)
+def _is_piece(line: bytes, kind: str) -> bool:
+    """Does this raw line say it is continued by the next one of its stream (cheap byte tests)?"""
+    if kind == "docker-json":
+        return line.startswith(b'{"log":') and b'\\n","stream":"' not in line
+    if kind == "cri":
+        head = line[:64]
+        return b" stdout P " in head or b" stderr P " in head
+    return b'"CONTAINER_PARTIAL_MESSAGE"' in line
+
+
+def split_candidates(buf, kinds: frozenset[str], start: int = 0, end: int | None = None) -> list[int]:
+    """Line starts of partial pieces in ``[start, end)``: where an ID may be cut in two by a split.
+
+    Runtimes split only long lines, so the C long-line finder (one memchr per 2 KiB) proposes
+    lines and a byte test on each keeps the pieces: no extra pass over the data.
+    """
+    end = len(buf) if end is None else end
+    out = []
+    for ls in _long_lines(buf, start, end, SPLIT_LINE):
+        le = buf.find(b"\n", ls, end)
+        line = buf[ls:end if le < 0 else le]
+        if any(_is_piece(line, kind) for kind in kinds):
+            out.append(ls)
+    return out
 
 
 def _long_lines_py(buf, start: int, end: int, min_len: int) -> list[int]:
@@ -365,25 +421,8 @@ except ImportError:  # pragma: no cover
     _long_lines = _long_lines_py
 
 
-def _with_line_numbers(buf, starts: list[int]) -> list[tuple[int, int]]:
-    out, counted, line = [], 0, 1
-    for off in starts:
-        line += count_newlines(buf, counted, off)
-        counted = off
-        out.append((off, line))
-    return out
-
-
-def scan_buffer(buf, reading: Reading, matcher: Matcher, start: int = 0, end: int | None = None) -> list[Event]:
-    """Matching events of one in-memory/mapped source (hits in ``[start, end)``), in source order."""
-    hits = find_hits(buf, matcher, DENSE_HITS, start, end)
-    if hits is None:
-        return _scan_sequential(buf, reading, matcher, start, end)
-    if reading.splits:
-        stop = len(buf) if end is None else end
-        extra = _with_line_numbers(buf, [o for o in split_candidates(buf, reading.splits) if start <= o < stop])
-        if extra:
-            hits = sorted({*hits, *extra})
+def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]]) -> list[Event] | None:
+    """The matching events around raw hits, one window each; None past ``DENSE_WINDOWS`` windows."""
     cls = reading.cls
     found: dict[int, Event] = {}
     win_start = win_end = -1
@@ -395,9 +434,9 @@ def scan_buffer(buf, reading: Reading, matcher: Matcher, start: int = 0, end: in
             continue  # another hit inside the event we already have
         windows += 1
         if windows > DENSE_WINDOWS:
-            return _scan_sequential(buf, reading, matcher, start, end)
+            return None
         win_start, win_end = window(buf, ls, cls)
-        first = lineno - count_newlines(buf, win_start, ls)
+        first = lineno - buf[win_start:ls].count(b"\n")
         seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls))
         pos, n = win_start, first
         events: list[Event] = []
@@ -412,6 +451,22 @@ def scan_buffer(buf, reading: Reading, matcher: Matcher, start: int = 0, end: in
     return [found[k] for k in sorted(found)]
 
 
+def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
+    """Matching events of an in-memory source (bytes), in source order: the same rules as a file."""
+    pairs = segment_hits(buf, matcher, 0, len(buf), DENSE_HITS)
+    if pairs is not None:
+        hits = [(off, 1 + before) for off, before in pairs[0]]
+        if reading.splits:
+            hits = sorted({*hits, *((o, 1 + count_newlines(buf, 0, o)) for o in split_candidates(buf, reading.splits))})
+        events = scan_windows(buf, reading, matcher, hits)
+        if events is not None:
+            return events
+    lines = buf.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return _read_whole(enumerate((r[:-1] if r.endswith(b"\r") else r for r in lines), 1), reading, matcher)
+
+
 def keeps(matcher: Matcher, splits: bool):
     """The test a fully read event passes: raw prefilter first (not for records joined from pieces)."""
     in_raw, matches = matcher.in_raw, matcher.matches
@@ -420,24 +475,29 @@ def keeps(matcher: Matcher, splits: bool):
     return lambda ev: any(in_raw(r) for r in ev.raw) and matches(ev)
 
 
-def _scan_sequential(buf, reading: Reading, matcher: Matcher, start: int = 0, end: int | None = None) -> list[Event]:
-    """Hits everywhere: one full stitch of the file (or of ``[start, end)``) beats thousands of windows."""
+def _read_whole(lines: Iterator[tuple[int, bytes]], reading: Reading, matcher: Matcher) -> list[Event]:
+    """Hits everywhere: one full stitch of the file beats thousands of windows."""
     seg = reading.segmenter()
     keep = keeps(matcher, bool(reading.splits))
     out: list[Event] = []
-    first = count_newlines(buf, 0, start) if start else 0
-    for lineno, raw in _mapped_lines(buf, start, end, first):
+    for lineno, raw in lines:
         out.extend(ev for ev in seg.feed(lineno, raw) if keep(ev))
     out.extend(ev for ev in seg.finish() if keep(ev))
     return out
 
 
+def truncated_note(name: str, at: int, size: int) -> str:
+    return f"{name}: was truncated while reading ({at} of {size} bytes read; the events before are kept)"
+
+
 def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
-                window: tuple[float | None, float | None] | None = None) -> tuple[list[Event], list[str]]:
+                pool: Executor | None = None, window: tuple[float | None, float | None] | None = None,
+                ) -> tuple[list[Event], list[str]]:
     """Matching events of one source and the problems met reading it (never raises for bad input).
 
-    With a time ``window`` (since, until) only the byte range that can hold it is searched, when
-    the file is in time order (``devkit.logs.timeseek``); the caller still filters the events.
+    ``pool``: threads to share one big file's raw search (the C scan releases the GIL). With a time
+    ``window`` (since, until) only the byte range that can hold it is searched, when the file is in
+    time order (``devkit.logs.timeseek``); the caller still filters the events.
     """
     problems: list[str] = []
     if source.path is None:
@@ -453,28 +513,43 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
         return [], [str(exc)]
     with fh:
         try:
-            size = os.fstat(fh.fileno()).st_size
+            fd = fh.fileno()
+            size = os.fstat(fd).st_size
             if size == 0:
                 return [], problems
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                if not text_mode and looks_binary(buf[:8192]):
-                    problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
-                    return [], problems
-                reading = Reading(source, zone, buf[:1 << 16])
-                return scan_buffer(buf, reading, matcher, *_time_span(buf, reading, window)), problems
+            head = os.pread(fd, 1 << 16, 0)
+            if not text_mode and looks_binary(head[:8192]):
+                problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
+                return [], problems
+            reading = Reading(source, zone, head)
+            span = _time_span(fd, size, reading, window)
+            if span is None:
+                start, end, before = 0, size, 0
+                found = search_file(fd, size, matcher, reading.splits, pool)
+            else:
+                (start, end), before = span, lines_before(fd, span[0])
+                found = find_hits(fd, start, end, matcher, DENSE_HITS, reading.splits)
+                found.hits = [(off, line + before) for off, line in found.hits]
+            view = FileView(fd, found.truncated_at if found.truncated_at is not None else size)
+            events = None if found.dense else scan_windows(view, reading, matcher, found.hits)
+            if events is None:
+                events = _read_whole(file_lines(fd, min(len(view), end), start, before), reading, matcher)
+            if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:
+                problems.append(truncated_note(source.name, min(len(view), found.truncated_at or size), size))
+            return events, problems
         except OSError as exc:
             problems.append(f"{source.name}: {exc.strerror or exc}")
             return [], problems
 
 
-def _time_span(buf, reading: Reading, window: tuple[float | None, float | None] | None) -> tuple[int, int | None]:
-    """The byte range to search for a time window: all of it unless the file allows a seek."""
+def _time_span(fd: int, size: int, reading: Reading,
+               window: tuple[float | None, float | None] | None) -> tuple[int, int] | None:
+    """The byte range to search for a time window, or None: all of it (no window, or no seek)."""
     if window is None:
-        return 0, None
+        return None
     from devkit.logs.timeseek import find_range
 
-    found = find_range(buf, reading.zone, *window, segmenter=reading.segmenter)
-    return (0, None) if found is None else found
+    return find_range(FileView(fd, size), reading.zone, *window, segmenter=reading.segmenter)
 
 
 def stitch_source(source: Source, zone: Zone, lines: Iterator[tuple[int, bytes]]) -> Iterator[Event]:

@@ -238,7 +238,6 @@ class Segmenter:
             self._read_block(ev)
         if ev.level is None:
             ev.level = "ERROR" if ev.traceback else op.fallback
-        ev.normalise()
         return ev
 
     def _read_block(self, ev: Event) -> None:
@@ -251,6 +250,7 @@ class Segmenter:
         ev.format, ev.level, ev.message, ev.traceback = rec.format, rec.level, rec.message, rec.traceback
         ev.fields = {**ev.fields, **rec.fields}
         ev.service = rec.service or ev.service
+        ev.normalise()
         ev.status, ev.duration = rec.status, rec.duration
         if rec.ts is not None:
             ev.ts, ev.ts_inherited = rec.ts, False

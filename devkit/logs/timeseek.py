@@ -14,7 +14,7 @@ event that has its own time, so probes agree with what the scan would see.
 
 from __future__ import annotations
 
-import mmap
+import os
 from typing import Callable, Iterator
 
 from devkit.logs.sources import Source, iter_lines, looks_binary
@@ -176,29 +176,28 @@ def lines_in_window(source: Source, zone: Zone, since: float | None, until: floa
     if source.path is None or source.compressed or (since is None and until is None):
         yield from iter_lines(source, problems, text_mode)
         return
+    from devkit.logs.fileview import FileView
+    from devkit.logs.scan import Reading, file_lines, lines_before
+
     try:
         fh = open(source.path, "rb")
     except OSError:
         fh = None
     if fh is not None:
         with fh:
+            fd = fh.fileno()
             try:
-                buf = mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ)
-            except (OSError, ValueError):  # empty (mmap refuses size 0) or not mappable
-                buf = None
-            if buf is not None:
-                with buf:
-                    found = None
-                    if text_mode or not looks_binary(buf[:8192]):
-                        from devkit.logs.scan import Reading
-
-                        reading = Reading(source, zone, buf[:1 << 16])
-                        found = find_range(buf, reading.zone, since, until, min_size=min_size,
-                                           segmenter=reading.segmenter)
-                    if found is not None:
-                        from devkit.logs.scan import _mapped_lines, count_newlines
-
-                        start, end = found
-                        yield from _mapped_lines(buf, start, end, count_newlines(buf, 0, start) if start else 0)
-                        return
+                size = os.fstat(fd).st_size
+                head = os.pread(fd, 1 << 16, 0)
+            except OSError:
+                size, head = 0, b""
+            found = None
+            if size and (text_mode or not looks_binary(head[:8192])):
+                reading = Reading(source, zone, head)
+                found = find_range(FileView(fd, size), reading.zone, since, until, min_size=min_size,
+                                   segmenter=reading.segmenter)
+            if found is not None:
+                start, end = found
+                yield from file_lines(fd, end, start, lines_before(fd, start))
+                return
     yield from iter_lines(source, problems, text_mode)  # it reports unreadable and binary files

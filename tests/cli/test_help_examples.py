@@ -143,8 +143,11 @@ DEVKIT = [sys.executable, "-m", "devkit"]
 EXIT_NOTE = re.compile(r"\s+#\s*exit (\d+)\s*\Z")  # an example that shows a failure says so: `... # exit 1`
 
 
+WRITES = re.compile(r"(?:--html|--svg|-o|--output)\s+(?!-\s|-$)(\S+)")  # an example that writes a file
+
+
 @pytest.mark.parametrize("where,example", EXAMPLES, ids=[f"{w}: {e}" for w, e in EXAMPLES])
-def test_example_runs_and_does_what_it_says(where, example, request):
+def test_example_runs_and_does_what_it_says(where, example, request, tmp_path):
     note = EXIT_NOTE.search(example)
     expect = int(note.group(1)) if note else 0
     command = example = example[: note.start()] if note else example
@@ -157,15 +160,20 @@ def test_example_runs_and_does_what_it_says(where, example, request):
     bindir = os.path.dirname(sys.executable)
     env = dict(os.environ, PATH=bindir + os.pathsep + os.environ.get("PATH", ""), DEVKIT_PAGER="cat", COLUMNS="100")
     env.pop("DEVKIT_TZ", None)
-    proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=ROOT, env=env, capture_output=True, text=True,
-                          timeout=300, stdin=subprocess.DEVNULL)
+    (tmp_path / "examples").symlink_to(ROOT / "examples")  # paths as in the docs; files it writes land here
+    proc = subprocess.run(["bash", "-o", "pipefail", "-c", command], cwd=tmp_path, env=env, capture_output=True,
+                          text=True, timeout=300, stdin=subprocess.DEVNULL)
     # 141: SIGPIPE, when `| head` stopped reading early, as it is meant to
     ok = (expect, 141) if re.search(r"\| *head\b", example) else (expect,)
     assert proc.returncode in ok, f"{where}: {example}\nexit {proc.returncode}\n{proc.stderr[-2000:]}"
     if expect:  # a failure is explained on stderr, in one line
         assert proc.stdout == "" and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         return
-    assert proc.stdout.strip(), f"{where}: {example} printed nothing\n{proc.stderr[-2000:]}"
+    written = WRITES.findall(example)
+    for name in written:
+        assert (tmp_path / name).stat().st_size > 0, f"{where}: {example} did not write {name}"
+    if not written:
+        assert proc.stdout.strip(), f"{where}: {example} printed nothing\n{proc.stderr[-2000:]}"
     if "--json" in example and "|" not in example:
         for line in proc.stdout.splitlines():
             json.loads(line)

@@ -179,7 +179,7 @@ def test_trace_follow_shows_the_id_only_and_ends_with_the_summary_on_sigterm(tmp
     rc, err, rest = f.stop(signal.SIGTERM)
     assert rc == 0
     summary = "".join(rest)
-    assert "# 2 events, 2 services" in summary and "1 error" in summary
+    assert f"# Request {ident}: 2 events, 2 services, 2 sources, 1 error" in summary
     assert "followed 2 files: 2 events" in err
 
 

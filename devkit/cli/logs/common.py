@@ -1,5 +1,6 @@
 """What the ``devkit logs`` commands share: their options as one object, progress while scanning,
-the pager, rendering events, the "nothing found" line, follow mode, problems and exit codes."""
+the pager, rendering events and reports, the "nothing found" line, follow mode, problems and exit
+codes."""
 
 from __future__ import annotations
 
@@ -22,6 +23,7 @@ from devkit.cli.options import (
     tz_option,
 )
 from devkit.cli.pager import paged, pager_command
+from devkit.gen.output import write_config
 from devkit.logs.event import Event
 from devkit.logs.filters import EventFilter, build_filter
 from devkit.logs.sources import Note
@@ -43,10 +45,19 @@ class LogOptions:
     services: tuple[str, ...] = ()
     as_json: bool = False
     raw: bool = False
+    raw_tty: bool = False
+    short_tb: bool = False
     text_mode: bool = False
     follow: bool = False
     no_pager: bool = False
     _zone: Zone | None = field(default=None, repr=False)
+
+    @property
+    def raw_lines(self) -> bool:
+        return self.raw or self.raw_tty
+
+    def display(self, highlight=None) -> render.Display:
+        return render.Display(self.short_tb, self.raw_tty, highlight)
 
     @property
     def zone(self) -> Zone:
@@ -60,7 +71,7 @@ class LogOptions:
     def pager(self, live: bool = False) -> list[str] | None:
         """The pager for this output: only when stdout really is a terminal (not a forced --color),
         never for live output."""
-        if live or self.follow:
+        if live or self.follow or self.raw_tty:  # --raw-tty: the exact bytes, on the terminal itself
             return None
         try:
             tty = sys.stdout.isatty()
@@ -69,11 +80,12 @@ class LogOptions:
         return pager_command(tty, self.no_pager)
 
 
-_NAMES = ("tz", "since", "until", "level", "services", "as_json", "raw", "text_mode", "follow", "no_pager")
+_NAMES = ("tz", "since", "until", "level", "services", "as_json", "raw", "raw_tty", "short_tb", "text_mode", "follow",
+          "no_pager")
 
 
 def view_options(*, follow: bool = True, raw: bool = True) -> Callable:
-    """The shared options (--tz, filters, --json/--raw/--text, -f, --no-pager, --color) as ``opts``."""
+    """The shared options (--tz, filters, --json/--raw/--text/--short-tb, -f, --no-pager, --color) as ``opts``."""
 
     def decorate(fn: Callable) -> Callable:
         @functools.wraps(fn)
@@ -157,15 +169,16 @@ def nothing_found(term: Terminal, what: str, files: int, nbytes: int, event_filt
 
 
 def write_events(events: Iterable[Event], term: Terminal, opts: LogOptions, colors: render.ServiceColors | None = None,
-                 origin: float | None = None) -> int:
+                 origin: float | None = None, display: render.Display | None = None) -> int:
     """Events as the options ask: JSON lines, raw lines, the rich timeline or plain lines."""
+    display = display or opts.display()
     if opts.as_json:
         return render.write_json(events, term)
-    if opts.raw:
-        return render.write_raw(events)
+    if opts.raw_lines:
+        return render.write_raw(events, display)
     if term.is_terminal:
-        return render.write_rich(events, term, colors or render.ServiceColors(), origin)
-    return render.write_plain(events, term, origin)
+        return render.write_rich(events, term, colors or render.ServiceColors(), origin, display)
+    return render.write_plain(events, term, origin, display)
 
 
 def flushed(events: Iterable[Event]) -> Iterator[Event]:
@@ -183,23 +196,46 @@ def warn_skew(term: Terminal, events: list[Event], zone: Zone) -> None:
         term.warning(skew.message())
 
 
+@dataclass
+class ReportFiles:
+    """What ``trace`` may write besides stdout: ``--html``, ``--svg``, ``--summary-json``."""
+
+    html: str | None = None
+    svg: str | None = None
+    summary_json: bool = False
+    command: str | None = None
+
+    @property
+    def files(self) -> bool:
+        return bool(self.html or self.svg)
+
+
 def run_search(search: Callable[..., SearchResult], sources: list[str], opts: LogOptions, title: str,
-               query: str, keep: Callable[[Event], bool] | None = None,
+               query: str, *, display: render.Display | None = None, report: ReportFiles | None = None,
+               keep: Callable[[Event], bool] | None = None,
                explain: Callable[[SearchResult], str | None] | None = None) -> int:
-    """trace/grep: scan, then show the header, timeline and path (or follow, with ``keep``)."""
+    """trace/grep: scan, then show the header, waterfall and timeline (or follow, with ``keep``)."""
     event_filter = opts.event_filter()
+    display = display or opts.display()
+    report = report or ReportFiles()
     if opts.follow:
         from devkit.logs.follow import Follow
 
         follow = Follow(sources, opts.zone, opts.text_mode, event_filter, keep)
-        return run_follow(follow, opts, title, query)
+        return run_follow(follow, opts, title, query, display)
     term = get_terminal()
     with scan_progress(term, "scanning") as progress:
         result = search(sources, zone=opts.zone, text_mode=opts.text_mode, progress=progress,
                         event_filter=event_filter)
-    with paged(opts.pager() if result.events else None):
+    if result.events and report.files:
+        write_reports(result, report, term, title, display)
+    to_screen = not (report.files or report.summary_json) or opts.as_json or opts.raw_lines
+    with paged(opts.pager() if result.events and to_screen else None):
         term = get_terminal()
-        write_result(result, term, opts, title)
+        if to_screen:
+            write_result(result, term, opts, title, display)
+        if report.summary_json:
+            term.write(render.dumps(result.summary()) + "\n")
     if result.events:
         warn_skew(term, result.events, opts.zone)
     else:
@@ -208,18 +244,42 @@ def run_search(search: Callable[..., SearchResult], sources: list[str], opts: Lo
     return exit_status(len(result.events), result.problems, term)
 
 
-def write_result(result: SearchResult, term: Terminal, opts: LogOptions, title: str) -> None:
-    if opts.as_json or opts.raw:
-        write_events(result.events, term, opts)
+def write_result(result: SearchResult, term: Terminal, opts: LogOptions, title: str, display: render.Display) -> None:
+    """The events and, for a person or a pipe, the summary: header and waterfall before, # lines after."""
+    if opts.as_json or opts.raw_lines:
+        write_events(result.events, term, opts, display=display)
     elif term.is_terminal:
         colors = render.ServiceColors()
+        wf = result.waterfall
         if result.events:
             render.write_summary_rich(result, term, colors, title)
-        render.write_rich(result.events, term, colors, result.first)
+        render.write_rich(result.events, term, colors, wf.start, display, render.root_cause_marks(result),
+                          wf.services)
     else:
-        render.write_plain(result.events, term, result.first)
+        render.write_plain(result.events, term, result.waterfall.start, display)
         if result.events:
-            render.write_summary_plain(result, term)
+            render.write_summary_plain(result, term, title)
+
+
+def write_reports(result: SearchResult, report: ReportFiles, term: Terminal, title: str,
+                  display: render.Display) -> None:
+    """``--html FILE`` / ``--svg FILE`` (``-`` is stdout); one line on stderr says what was written."""
+    from devkit.cli.logs.html import trace_html
+    from devkit.cli.logs.svg import waterfall_svg
+
+    outputs = []
+    if report.html:
+        outputs.append((report.html, trace_html(result, title=title, highlight=display.highlight,
+                                                command=report.command)))
+    if report.svg:
+        outputs.append((report.svg, waterfall_svg(result)))
+    for path, text in outputs:
+        if path == "-":
+            term.write(text)
+            continue
+        write_config(text, path)  # atomic: a failed write leaves no half report
+        term.info(f"wrote {path} ({len(text.encode()) / 1024:.0f} KB: {render.plural(len(result.events), 'event')}, "
+                  f"{render.plural(len(result.waterfall.services), 'service')})")
 
 
 @contextmanager
@@ -245,7 +305,8 @@ def stop_on_signals() -> Iterator[Callable[[], bool]]:
             signal.signal(sig, old)
 
 
-def run_follow(follow: "Follow", opts: LogOptions, title: str | None, query: str = "") -> int:
+def run_follow(follow: "Follow", opts: LogOptions, title: str | None, query: str = "",
+               display: render.Display | None = None) -> int:
     """Live: events as they come; on Ctrl-C/SIGTERM the summary, then the usual exit status."""
     term = get_terminal()
     colors = render.ServiceColors()
@@ -258,14 +319,14 @@ def run_follow(follow: "Follow", opts: LogOptions, title: str | None, query: str
             yield ev
 
     with stop_on_signals() as stop:
-        n = write_events(flushed(remember(follow.events(stop))), term, opts, colors)
-    if seen and not (opts.as_json or opts.raw):
+        n = write_events(flushed(remember(follow.events(stop))), term, opts, colors, display=display)
+    if seen and not (opts.as_json or opts.raw_lines):
         result = SearchResult(seen, follow.problems, len(follow.sources), 0, query)
         if term.is_terminal:
             term.out.print()
             render.write_summary_rich(result, term, colors, title or "")
         else:
-            render.write_summary_plain(result, term)
+            render.write_summary_plain(result, term, title or "")
     sys.stdout.flush()
     names = follow.sources
     files = sum(1 for name in names if name != "-")

@@ -35,5 +35,6 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
     """
     matcher = PatternMatcher(pattern, fixed, ignore_case, field)
     search = partial(grep_events, pattern, fixed=fixed, ignore_case=ignore_case, field=field)
-    return run_search(search, sources_or_stdin(paths), opts, "Pattern", pattern,
+    display = opts.display(PatternMatcher(pattern, fixed, ignore_case).regex)
+    return run_search(search, sources_or_stdin(paths), opts, "Pattern", pattern, display=display,
                       keep=lambda ev: any(matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 from typing import Callable
 
+from devkit.logs import fields as registry
 from devkit.logs.formats.hooks import HOOKS
 from devkit.logs.formats.jsonlines import JSON_FORMATS
 from devkit.logs.formats.record import Record, normalize_level
@@ -140,7 +141,8 @@ class CompiledJson:
         if level is None and tb:
             level = "ERROR"
         rec = Record(spec.name, ts, level, line if message is None else message, flat,
-                     service.lstrip("/") if service else None, tb, ts_text=ts_text, opens=True)
+                     service.lstrip("/") if service else None, tb, ts_text=ts_text, opens=True,
+                     status=registry.status(flat), duration=registry.duration(flat))
         for fn in self.hooks:
             fn(rec, None)
         return rec

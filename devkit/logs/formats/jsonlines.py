@@ -44,6 +44,15 @@ JSON_FORMATS: tuple[JsonFormat, ...] = (
                         correlation_id="4bf92f3577b34da6"),),
     ),
     JsonFormat(
+        # nginx with a JSON log_format (devkit gen nginx --log-format json): $msec is the exact end
+        "nginx-json", all_of=("msec", "request_time"), epoch_keys=("msec",), ts_keys=_TS, message_keys=_MSG,
+        level_keys=_LEVEL, service_keys=_SERVICE, traceback_keys=_TB, hooks=("level-from-status",),
+        samples=(Sample('{"@timestamp":"2026-11-20T09:04:03+00:00","msec":1795165443.512,"service":"nginx",'
+                        '"correlation_id":"c0ffee","status":502,"request_time":3.054,"message":"POST /api/orders 502"}',
+                        ts="2026-11-20T09:04:03.512+00:00", level="ERROR", status=502, duration=3.054,
+                        service="nginx", correlation_id="c0ffee"),),
+    ),
+    JsonFormat(
         # OpenTelemetry SDK's console exporter (one record may span many lines: see the json-block rule)
         "otel-json", all_of=("body", "trace_id"), ts_keys=("timestamp", "observed_timestamp"), message_keys=("body",),
         level_keys=("severity_text",), service_keys=("resource.attributes.service.name",), traceback_keys=_TB,
