@@ -8,6 +8,7 @@ tests (first character, a literal in the first 200 characters) keep most regexes
 from __future__ import annotations
 
 import json
+import re
 from typing import Callable
 
 from devkit.logs import fields as registry
@@ -16,7 +17,7 @@ from devkit.logs.formats.jsonlines import JSON_FORMATS
 from devkit.logs.formats.record import Record, normalize_level
 from devkit.logs.formats.spec import JsonFormat, TextFormat
 from devkit.logs.formats.text import TEXT_FORMATS
-from devkit.logs.timestamps import LAYOUTS, Zone, epoch_from_match, parse_timestamp
+from devkit.logs.timestamps import LAYOUTS, Zone, cached_epoch, parse_timestamp
 
 _TS_GROUPS = frozenset({"ts_text", "y", "yy", "mo", "mon", "d", "h", "mi", "s", "frac", "ms", "tz", "epoch"})
 _SPECIAL = _TS_GROUPS | {"level", "msg"}
@@ -43,46 +44,64 @@ def traceback_text(value: object) -> str | None:
     return text or None
 
 
-class CompiledText:
-    """A ``TextFormat`` ready to read lines."""
+_GROUP = re.compile(r"\(\?P<(\w+)>")
 
-    __slots__ = ("spec", "name", "regex", "first", "contains", "hooks", "opens_if", "epoch_layout")
+
+class CompiledText:
+    """A ``TextFormat`` ready to read lines (alone, or as one alternative of a ``TextSet``)."""
+
+    __slots__ = ("spec", "name", "regex", "hooks", "opens_if", "epoch_layout", "index", "ts_groups", "level_at",
+                 "msg_at", "ts_text_at", "field_at", "opens_at")
 
     def __init__(self, spec: TextFormat) -> None:
         self.spec = spec
         self.name = spec.name
         self.regex = spec.compile()
-        self.first = frozenset(spec.first) if spec.first else None
-        self.contains = spec.contains
         self.hooks = tuple(HOOKS[h] for h in spec.hooks)
         self.opens_if = spec.opens_if
         self.epoch_layout = spec.layout == "epoch"
+        self.bind(self.regex, "")
+
+    def bind(self, regex: re.Pattern, prefix: str) -> None:
+        """Where this format's groups are in ``regex`` (its own, or a TextSet's with ``prefix``)."""
+        index = regex.groupindex
+        names = [n[len(prefix):] for n in index if n.startswith(prefix) and n != prefix.rstrip("_")]
+        at = {n: index[prefix + n] for n in names}
+        self.ts_groups = tuple((n, at[n]) for n in names if n in _TS_GROUPS and n != "ts_text")
+        self.level_at = at.get("level")
+        self.msg_at = at.get("msg")
+        self.ts_text_at = at.get("ts_text")
+        rename, drop = self.spec.rename, self.spec.drop
+        self.field_at = tuple((rename.get(n, n), at[n]) for n in names if n not in _SPECIAL and n not in drop)
+        self.opens_at = at.get(self.opens_if) if self.opens_if else None
 
     def parse(self, line: str, zone: Zone) -> Record | None:
-        if self.first is not None and line[0] not in self.first:
-            return None
-        if self.contains and self.contains not in line[:200]:
-            return None
         m = self.regex.match(line)
-        if m is None:
-            return None
+        return None if m is None else self.record(m, zone)
+
+    def record(self, m: re.Match, zone: Zone) -> Record | None:
+        """The record a match of this format's groups says, or None if its time is not a time."""
         spec = self.spec
+        group = m.group
         ts = ts_text = None
         if spec.layout:
-            ts = epoch_from_match(m, zone)
+            ts = cached_epoch({n: group(i) for n, i in self.ts_groups}, zone)
             if ts is None:
                 return None  # "2026-13-45 ...": not a time, so not this format
-            ts_text = None if self.epoch_layout else m["ts_text"]
-        groups = m.groupdict()
-        rename, drop = spec.rename, spec.drop
-        fields = {rename.get(k, k): v for k, v in groups.items()
-                  if v is not None and k not in _SPECIAL and k not in drop}
+            ts_text = None if self.epoch_layout else group(self.ts_text_at)
+        fields = {}
+        for name, i in self.field_at:
+            value = group(i)
+            if value is not None:
+                fields[name] = value
         for name in spec.numbers:
             value = fields.get(name)
             if value is not None and value.isdigit():
                 fields[name] = int(value)
-        level = normalize_level(groups.get("level"), spec.levels) if groups.get("level") else None
-        rec = Record(spec.name, ts, level, groups.get("msg") or "", fields, ts_text=ts_text, opens=True)
+        raw_level = group(self.level_at) if self.level_at else None
+        level = normalize_level(raw_level, spec.levels) if raw_level else None
+        rec = Record(spec.name, ts, level, (group(self.msg_at) if self.msg_at else None) or "", fields,
+                     ts_text=ts_text, opens=True)
         if spec.status:
             try:
                 rec.status = fields[spec.status] = int(fields[spec.status])
@@ -99,10 +118,41 @@ class CompiledText:
         if spec.stream:
             rec.stream = (spec.name, *(fields.get(k) for k in spec.stream))
             rec.stream_msg = rec.message
-            rec.opens = self.opens_if is not None and groups.get(self.opens_if) is not None
+            rec.opens = self.opens_at is not None and group(self.opens_at) is not None
         for fn in self.hooks:
             fn(rec, m)
         return rec
+
+
+class TextSet:
+    """Formats tried in order with one regex: an alternation, whose first matching branch is the
+    first format in order that matches (as trying them one by one would give), in one C call."""
+
+    __slots__ = ("formats", "regex", "_rest")
+
+    def __init__(self, specs: tuple[TextFormat, ...]) -> None:
+        branches = []
+        for i, spec in enumerate(specs):
+            body = spec.compile().pattern
+            branches.append(f"(?P<f{i}>" + _GROUP.sub(lambda m, i=i: f"(?P<f{i}_{m.group(1)}>", body) + ")")
+        self.regex = re.compile("|".join(branches), re.S)
+        self.formats = tuple(CompiledText(spec) for spec in specs)
+        for i, fmt in enumerate(self.formats):
+            fmt.bind(self.regex, f"f{i}_")
+        self._rest: dict[int, TextSet] = {}
+
+    def parse(self, line: str, zone: Zone) -> Record | None:
+        m = self.regex.match(line)
+        if m is None:
+            return None
+        k = int(m.lastgroup[1:])  # type: ignore[index]
+        rec = self.formats[k].record(m, zone)
+        if rec is not None or k + 1 == len(self.formats):
+            return rec
+        rest = self._rest.get(k)  # its time was not a time: the formats after it still may match
+        if rest is None:
+            rest = self._rest[k] = TextSet(tuple(f.spec for f in self.formats[k + 1:]))
+        return rest.parse(line, zone)
 
 
 class CompiledJson:
@@ -148,7 +198,8 @@ class CompiledJson:
         return rec
 
 
-TEXT: tuple[CompiledText, ...] = tuple(CompiledText(f) for f in TEXT_FORMATS)
+TEXT_SET = TextSet(TEXT_FORMATS)
+TEXT: tuple[CompiledText, ...] = TEXT_SET.formats
 JSON: tuple[CompiledJson, ...] = tuple(CompiledJson(f) for f in JSON_FORMATS)
 
 
@@ -177,12 +228,8 @@ def parse_json(line: str, zone: Zone) -> Record | None:
     return None if obj is None else json_record(obj, line, zone)
 
 
-def parse_text(line: str, zone: Zone, formats: tuple[CompiledText, ...] = TEXT) -> Record | None:
-    for fmt in formats:
-        rec = fmt.parse(line, zone)
-        if rec is not None:
-            return rec
-    return None
+def parse_text(line: str, zone: Zone) -> Record | None:
+    return TEXT_SET.parse(line, zone)
 
 
 def parse_payload(line: str, zone: Zone) -> Record | None:
