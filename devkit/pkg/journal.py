@@ -133,6 +133,8 @@ class Journal:
     state: dict[str, Any] = field(default_factory=dict)
     before: dict[Path, bytes | None] = field(default_factory=dict)
     made_dirs: list[Path] = field(default_factory=list)
+    kinds: dict[Path, str] = field(default_factory=dict)
+    planned_refs: dict[Path, bytes] = field(default_factory=dict)
 
     @classmethod
     def acquire(cls, home: Path, name: str = DIRNAME) -> Journal:
@@ -191,6 +193,7 @@ class Journal:
         for i, (path, kind) in enumerate(paths.items()):
             data = _read(path)
             self.before[path] = data
+            self.kinds[path] = kind
             if data is not None:
                 _write_durably(self.directory / str(i), data)
             parent, missing = path.parent, []
@@ -206,6 +209,7 @@ class Journal:
 
     def record(self, step: str, refs: dict[Path, bytes] | None = None, **info: Any) -> None:
         """Note the step (and the bytes refs will hold) before the repository changes for it."""
+        self.planned_refs.update(refs or {})
         for entry in self.state["files"]:
             if refs and Path(entry["path"]) in refs:
                 entry["planned"] = _sha(refs[Path(entry["path"])])
@@ -226,9 +230,12 @@ class Journal:
         shutil.rmtree(self.directory, ignore_errors=True)
 
     def restore_in_process(self) -> list[str]:
-        """Put every file back from memory (the copies on disk stay until this succeeds)."""
+        """Put every file back from memory (the copies on disk stay until this succeeds). A ref is
+        put back only if it holds what this run wrote: a tag a hook made is not ours to delete."""
         failed = []
         for path, data in self.before.items():
+            if self.kinds.get(path) == "ref" and _read(path) != self.planned_refs.get(path):
+                continue
             try:
                 _put(path, data)
             except OSError as exc:
