@@ -141,6 +141,7 @@ def locate(start: Path | str) -> tuple[Path, Any, str | None]:
 def version_info(start: Path | str) -> dict[str, Any]:
     """For ``pkg version``: the version, where it lives and what each bump would give."""
     root, repo, note = locate(start)
+    pending = journal.warn_pending(Path(repo.controldir())) if repo is not None else None
     try:
         doc = pyproject_mod.load(root)
         vcs = sources.vcs_backend(doc)
@@ -152,7 +153,10 @@ def version_info(start: Path | str) -> dict[str, Any]:
         else:
             places = sources.find_places(root, doc)
             version = _agreed(places, root)
-        pending = journal.warn_pending(Path(repo.controldir())) if repo is not None else None
+    except DevkitError as exc:
+        if pending:
+            raise type(exc)(f"{exc} ({pending})") from None
+        raise
     finally:
         if repo is not None:
             repo.close()
@@ -396,6 +400,7 @@ def _apply(plan: BumpPlan, repo: Any, jr: journal.Journal, result: BumpResult) -
                      {"old": plan.current, "new": plan.new, "tag": plan.tag_name if plan.tag else None,
                       "tag_ref_path": os.fspath(tag_ref_path) if tag_ref_path else None},
                      {c.path: c.after.encode("utf-8") for c in plan.changes})
+            jr.record("writing")
             for i, change in enumerate(plan.changes):
                 step = f"writing {change.rel}"
                 gitops.write_bytes(change.path, change.after.encode("utf-8"))

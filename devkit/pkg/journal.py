@@ -206,6 +206,7 @@ class Journal:
         self.state = {"format": 1, "pid": os.getpid(), "started": time.time(), "step": "begun",
                       "files": entries, "dirs": [os.fspath(d) for d in self.made_dirs], **info}
         self._save()
+        checkpoint("begun")
 
     def record(self, step: str, refs: dict[Path, bytes] | None = None, **info: Any) -> None:
         """Note the step (and the bytes refs will hold) before the repository changes for it."""
