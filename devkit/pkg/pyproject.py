@@ -19,6 +19,7 @@ from devkit.errors import InputError
 MAX_BYTES = 4 * 1024 * 1024  # the largest pyproject.toml on PyPI is well under 100 kB
 MAX_DEPTH = 64  # arrays/tables nested deeper than this are not a real project's metadata
 ROOT_MARKERS = ("pyproject.toml", "setup.cfg", "setup.py")
+_KEY_LINE = re.compile(r"""^\s*(?:[A-Za-z0-9_.-]+|"[^"]*"|'[^']*')\s*=(?!=)""")
 _HEADER = re.compile(r"^\s*\[\[?\s*([^\]]+?)\s*\]\]?\s*(?:#.*)?$")
 
 
@@ -140,7 +141,7 @@ def line_of(text: str, keys: tuple[str, ...] | list[str], value: str | None = No
             if value is None:
                 return number
             for offset, later in enumerate(lines[number - 1:], 0):  # the value may span lines
-                if offset and (_HEADER.match(later) or re.match(r"^\s*[A-Za-z0-9_\"'-]+\s*=", later)):
+                if offset and (_HEADER.match(later) or _KEY_LINE.match(later)):
                     break
                 if value in later:
                     return number + offset
