@@ -393,7 +393,10 @@ def find_places(root: Path, doc: pyproject_mod.Pyproject | None = None) -> list[
     vcs = vcs_backend(doc)
     if doc is not None and not vcs:
         for keys, label in ((("project", "version"), "[project].version"),
-                            (("tool", "poetry", "version"), "[tool.poetry].version")):
+                            (("tool", "poetry", "version"), "[tool.poetry].version"),
+                            # the peers' own records, so a project that used them stays consistent
+                            (("tool", "bumpversion", "current_version"), "[tool.bumpversion] current_version"),
+                            (("tool", "commitizen", "version"), "[tool.commitizen] version")):
             place = toml_place(doc, keys, label)
             if place:
                 places.append(place)

@@ -201,6 +201,7 @@ def test_bump_my_version_placeholders_are_aliases(repo):
     """)})
     result = run(root, "patch")
     assert result.exit_code == 0, result.output
+    assert 'current_version = "0.3.1"' in committed(root, "pyproject.toml")  # bump-my-version's record follows
     assert git(root, "log", "-1", "--format=%s").stdout.strip() == "release 0.3.0 -> 0.3.1"
     assert git(root, "tag").stdout == "release-0.3.1\n"
     result = run(root, "patch", "--tag-name", "{now}")
