@@ -480,6 +480,12 @@ def bump(root: Path | str = ".", part: str | None = None, *, dry_run: bool = Fal
     """Plan and (unless ``dry_run``) apply a bump; a real run first undoes an interrupted one."""
     if dry_run:
         plan = plan_bump(Path(root), part, strict=False, **options)
+        repo = gitops.open_repo(plan.root)
+        if repo is not None:
+            pending = journal.warn_pending(Path(repo.controldir()))
+            repo.close()
+            if pending:
+                plan.problems.insert(0, pending)
         return plan
     recovered = recover_only(root)
     plan = plan_bump(Path(root), part, strict=True, **options)

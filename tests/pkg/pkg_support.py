@@ -39,12 +39,8 @@ def add_hook(root: Path, name: str, script: str) -> None:
 
 def write_files(root: Path, files: dict[str, str | bytes]) -> Path:
     for rel, content in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(content, bytes):
-            path.write_bytes(content)
-        else:
-            path.write_text(content)
+        (root / rel).parent.mkdir(parents=True, exist_ok=True)
+        (root / rel).write_bytes(content if isinstance(content, bytes) else content.encode("utf-8"))
     return root
 
 
