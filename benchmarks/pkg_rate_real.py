@@ -152,11 +152,11 @@ def main() -> None:
             ours, source = devkit_score(root)
             theirs, why = pyroma_score(peers, root, workdir)
             from_sdist, _ = devkit_score(sdist)
-            same = ours is not None and ours == theirs
+            same = ours == theirs  # both None: the backend cannot build it here, for pyroma and devkit alike
             layout = "git checkout" if vcs else "sdist dir"
             print(f"{name:16} {version:12} {backend:11} {layout:13} {ours if ours is not None else '-':>6} "
                   f"{theirs if theirs is not None else '-':>9} {from_sdist if from_sdist is not None else '-':>5}  "
-                  f"{'yes' if same else 'NO':4} {source}{' / pyroma: ' + why if why else ''} "
+                  f"{'yes' if same else 'NO':4} {source[:60]}{' / pyroma: ' + why[:60] if why else ''} "
                   f"({time.perf_counter() - start:.1f} s)", flush=True)
             rows.append({"project": name, "version": version, "backend": backend, "layout": layout, "devkit": ours,
                          "pyroma": theirs, "devkit_sdist": from_sdist, "same": same, "source": source})

@@ -9,7 +9,6 @@ at ``TOTAL_CAP`` written, and never follows links or writes outside the destinat
 
 from __future__ import annotations
 
-import os
 import shutil
 import tarfile
 import zipfile
@@ -205,4 +204,4 @@ def is_sdist(path: Path) -> bool:
     return path.name.lower().endswith(SDIST_SUFFIXES)
 
 
-__all__ = ["SDIST_SUFFIXES", "Sdist", "extract", "is_sdist", "project_files", "wheel_metadata_text", "os"]
+__all__ = ["SDIST_SUFFIXES", "Sdist", "extract", "is_sdist", "project_files", "wheel_metadata_text"]

@@ -120,7 +120,16 @@ def static_blocker(pyproject: dict[str, Any] | None, root: Path) -> str:  # pypr
     dynamic = project.get("dynamic") or []
     if dynamic:
         return "[project] declares dynamic fields: " + ", ".join(map(str, dynamic))
+    build = pyproject.get("build-system")
+    backend = build.get("build-backend") if isinstance(build, dict) else None
+    if isinstance(backend, str) and backend.startswith(AUGMENTING_BACKENDS):
+        return f"{backend} adds metadata of its own to [project] (Python classifiers)"
     return ""
+
+
+# Backends whose built metadata holds more than a static [project] says (tomlkit's sdist: poetry-core
+# adds "Programming Language :: Python :: 3.x" classifiers), so only the backend gives pyroma's score.
+AUGMENTING_BACKENDS = ("poetry.core.", "poetry.masonry.")
 
 
 def _people(people: list[dict[str, str]], kind: str, headers: list[tuple[str, str]]) -> None:

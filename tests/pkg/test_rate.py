@@ -381,3 +381,31 @@ def test_vendored_specifierset_from_an_old_setuptools_is_rated_not_a_crash(tmp_p
     raw["requires-python"] = str(raw["requires-python"])
     raw["_missing_build_system"] = True
     assert data["score"] == pyroma_score(raw)[0]
+
+
+def test_static_project_on_poetry_core_is_rated_by_its_backend(tmp_path):
+    """poetry-core adds Python classifiers to a static [project] (tomlkit: 7 read statically, 9 built)."""
+    root = tmp_path / "pc"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(textwrap.dedent("""
+        [project]
+        name = "pc"
+        version = "1.0.0"
+        description = "A static [project] that poetry-core builds."
+        readme = "README.md"
+        requires-python = ">=3.9"
+        license = "MIT"
+        authors = [{ name = "Ada Lovelace", email = "ada@example.com" }]
+        keywords = ["demo"]
+        urls = { Homepage = "https://example.com/pc" }
+        [build-system]
+        requires = ["poetry-core>=2.0"]
+        build-backend = "poetry.core.masonry.api"
+    """))
+    (root / "README.md").write_text("# pc\n\n" + "A long enough description of this demo project. " * 4 + "\n")
+    (root / "pc").mkdir()
+    (root / "pc" / "__init__.py").write_text("")
+    report = rate_mod.rate(root)
+    assert report.source == "build-backend"
+    assert "poetry.core.masonry.api adds metadata of its own" in report.reason
+    assert (report.score, report.verdict) == pyroma_cli(root)
