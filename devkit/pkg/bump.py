@@ -372,8 +372,17 @@ class _locked:
 
 
 def _journal_home(root: Path, repo: Any) -> tuple[Path, str]:
-    """The worktree's own git dir (HEAD and index are per worktree), or the project itself."""
-    return (Path(repo.controldir()), journal.DIRNAME) if repo is not None else (root, "." + journal.DIRNAME)
+    """The worktree's own git dir (HEAD and index are per worktree), even for --no-commit, so
+    every run looks in one place; the project itself when it is in no repository."""
+    if repo is None:
+        found = gitops.open_repo(root)
+        if found is None:
+            return root, "." + journal.DIRNAME
+        try:
+            return Path(found.controldir()), journal.DIRNAME
+        finally:
+            found.close()
+    return Path(repo.controldir()), journal.DIRNAME
 
 
 def _state_paths(plan: BumpPlan, repo: Any, ref: bytes) -> dict[Path, str]:

@@ -154,3 +154,22 @@ def test_sigterm_during_a_hook_kills_the_hook_too(repo, tmp_path):
     with pytest.raises(ProcessLookupError):
         os.kill(hook_pid, 0)
     assert snapshot(root) == before
+
+
+def test_sigkilled_no_commit_bump_is_rolled_back_by_the_next_run(repo, tmp_path):
+    root = repo(FILES)
+    before = snapshot(root)
+    marker = tmp_path / "paused"
+    env = {**os.environ, "DEVKIT_PKG_BUMP_PAUSE": f"wrote-first:{marker}"}
+    proc = devkit(root, "patch", "--no-commit", env=env)
+    deadline = time.monotonic() + 30
+    while not marker.exists():
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.01)
+    proc.kill()
+    proc.communicate(timeout=30)
+    assert git(root, "status", "--porcelain").stdout != ""  # half-done: one file written
+    result = subprocess.run([sys.executable, "-m", "devkit", "pkg", "bump", "--recover"], cwd=root,
+                            capture_output=True, text=True)
+    assert "rolled it back" in result.stderr, result.stderr
+    assert snapshot(root) == before
