@@ -250,19 +250,18 @@ def _plan(root: Path, repo: Any, root_note: str | None, part: str | None, to: st
         current = found[1] if found else "0"
         if found and not (tag_name or config.get("tag_name") or legacy.get("tag_name")):
             tag_template = found[0][: found[0].index(re.search(r"\d", found[0]).group(0))] + "{new}"  # keep its prefix
-        if places:
-            _agreed(places, root)  # extra [tool.devkit.bump] files must agree with each other
+        if places and _agreed(places, root) != current:  # [tool.devkit.bump] files follow the tags
+            raise InputError(f"version places disagree: {places[0].label} = {places[0].version}; the newest version "
+                             f"tag reachable from HEAD is {found[0] if found else 'none'}: make them equal first")
         notes.append(f"the version comes from git tags ({vcs}): bumping by tag only"
                      + (", generated version files are left to the build" if not places else ""))
-        if not tag:
-            raise InputError(f"the version comes from git tags ({vcs}): --no-tag/--no-commit would change nothing")
     else:
         current = _agreed(places, root)
     new = _new_version(current, part, to, pre, dev, config)
     commit_message = _format(message or config.get("message") or legacy.get("message") or DEFAULT_MESSAGE,
                              current, new, "message")
     tag_text = _format(tag_template, current, new, "tag name")
-    if tag and not commit and not vcs:
+    if tag and not commit:
         tag = False
         notes.append("--no-commit: no tag either (a tag must point at the bump commit)")
 
@@ -277,6 +276,8 @@ def _plan(root: Path, repo: Any, root_note: str | None, part: str | None, to: st
             if edit.empty:
                 warnings.append(f"{edit.rel}: the Unreleased section is empty; released it as an empty {new} section")
     if vcs and not changes:
+        if not tag:
+            raise InputError(f"the version comes from git tags ({vcs}): --no-tag/--no-commit would change nothing")
         commit = False
     plan = BumpPlan(root, current, new, places + lock_places, changes, commit, tag, commit_message, tag_text,
                     base if repo is not None else None, vcs, push=push, notes=notes, warnings=warnings)
