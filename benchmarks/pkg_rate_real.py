@@ -34,10 +34,10 @@ from pkg_speed import DEFAULT_PEERS, IDENT, peers_venv  # noqa: E402
 # (PyPI name, build backend, version from git tags?)
 PROJECTS = [
     ("requests", "setuptools", False), ("six", "setuptools", False), ("certifi", "setuptools", False),
-    ("pyyaml", "setuptools", False), ("pytz", "setuptools", False), ("pluggy", "setuptools", True),
-    ("python-dateutil", "setuptools", True), ("setuptools-scm", "setuptools", True),
+    ("pyyaml", "_pyyaml_pep517", False),  # an in-tree wrapper around setuptools.build_meta ("pytz", "setuptools", False), ("pluggy", "setuptools", True),
+    ("iniconfig", "setuptools", True), ("setuptools-scm", "setuptools", True),
     ("attrs", "hatchling", True), ("platformdirs", "hatchling", True), ("filelock", "hatchling", True),
-    ("iniconfig", "hatchling", True), ("hatch", "hatchling", True), ("black", "hatchling", True),
+    ("python-dateutil", "hatchling", True), ("hatch", "hatchling", True), ("black", "hatchling", True),
     ("urllib3", "hatchling", False), ("httpx", "hatchling", False),
     ("packaging", "flit", False), ("idna", "flit", False), ("jinja2", "flit", False),
     ("itsdangerous", "flit", False), ("tomli", "flit", False), ("flask", "flit", False),
@@ -93,6 +93,25 @@ def unpack(archive: Path, dest: Path) -> Path:
     return top
 
 
+def detected_backend(root: Path) -> str:
+    """The sdist's own build backend (what the table groups by), not a label typed in here."""
+    import tomllib
+
+    try:
+        data = tomllib.loads((root / "pyproject.toml").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return "setuptools"  # no pyproject.toml: setup.py
+    build = data.get("build-system") or {}
+    backend = str(build.get("build-backend") or "setuptools.build_meta")
+    requires = " ".join(map(str, build.get("requires") or [])).lower()
+    for prefix, name in (("setuptools", "setuptools"), ("hatchling", "hatchling"), ("flit", "flit"),
+                         ("poetry", "poetry-core"), ("pdm", "pdm")):
+        if backend.startswith(prefix):
+            return name + ("+hatch-vcs" if "hatch-vcs" in requires else "+scm" if "setuptools-scm" in requires
+                           or "setuptools_scm" in requires else "")
+    return backend
+
+
 def git_checkout(root: Path, version: str) -> None:
     """What a clone at the release tag looks like: no PKG-INFO, history with a tag."""
     (root / "PKG-INFO").unlink(missing_ok=True)
@@ -135,15 +154,20 @@ def main() -> None:
     peers = peers_venv(args.peers)
     projects = [p for p in PROJECTS if not args.only or p[0] in args.only]
     rows = []
-    print(f"{'project':16} {'version':12} {'backend':11} {'layout':13} {'devkit':>6} {'pyroma -d':>9} "
+    print(f"{'project':16} {'version':12} {'backend':20} {'layout':13} {'devkit':>6} {'pyroma -d':>9} "
           f"{'sdist':>5}  {'same':4} devkit source")
-    for name, backend, vcs in projects:
+    for name, listed, vcs in projects:
+        backend = listed
         with tempfile.TemporaryDirectory(prefix="rate-real-") as tmp:
             workdir = Path(tmp)
             start = time.perf_counter()
             try:
                 version, sdist = fetch_sdist(name, workdir)
                 root = unpack(sdist, workdir / "src")
+                found = detected_backend(root)
+                if not found.startswith(listed):
+                    print(f"{name:16} note: listed as {listed}, its sdist builds with {found}")
+                backend = found
                 if vcs:
                     git_checkout(root, version)
             except Exception as exc:  # a network or archive problem: say so, go on
@@ -154,7 +178,7 @@ def main() -> None:
             from_sdist, _ = devkit_score(sdist)
             same = ours == theirs  # both None: the backend cannot build it here, for pyroma and devkit alike
             layout = "git checkout" if vcs else "sdist dir"
-            print(f"{name:16} {version:12} {backend:11} {layout:13} {ours if ours is not None else '-':>6} "
+            print(f"{name:16} {version:12} {backend:20} {layout:13} {ours if ours is not None else '-':>6} "
                   f"{theirs if theirs is not None else '-':>9} {from_sdist if from_sdist is not None else '-':>5}  "
                   f"{'yes' if same else 'NO':4} {source[:60]}{' / pyroma: ' + why[:60] if why else ''} "
                   f"({time.perf_counter() - start:.1f} s)", flush=True)
@@ -162,7 +186,8 @@ def main() -> None:
                          "pyroma": theirs, "devkit_sdist": from_sdist, "same": same, "source": source})
     by_backend: dict[str, list[bool]] = {}
     for row in rows:
-        by_backend.setdefault(row["backend"], []).append(row["same"])
+        family = "setuptools" if row["backend"] == "_pyyaml_pep517" else row["backend"].split("+")[0]
+        by_backend.setdefault(family, []).append(row["same"])
     print("same score: " + ", ".join(f"{b} {sum(v)}/{len(v)}" for b, v in by_backend.items())
           + f"; all {sum(r['same'] for r in rows)}/{len(rows)}")
     if args.json:
