@@ -119,7 +119,7 @@ def _preflight(cfg: AmqpLoadConfig) -> None:
     from devkit.load.amqp_shared import describe_reason as _describe
 
     try:
-        params = pika.URLParameters(cfg.url)
+        params = pika.URLParameters(cfg.connect_url)
     except (ValueError, TypeError) as exc:
         raise InputError(f"bad --url {cfg.safe_url}: {exc}") from None
     params.connection_attempts = 1

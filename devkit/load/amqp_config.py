@@ -8,7 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devkit.errors import InputError
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
 
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
 DEFAULT_QUEUE = "task_queue"
@@ -42,7 +42,13 @@ class AmqpLoadConfig:
 
     @property
     def safe_url(self) -> str:
+        """The URL fit to show: the password masked, even when it was not %-encoded."""
         return mask_url_passwords(self.url)
+
+    @property
+    def connect_url(self) -> str:
+        """The URL for pika: user and password %-encoded, so ``guest:pa/ss@host`` works as typed."""
+        return normalize_url(self.url)
 
     def target_queues(self) -> list[str]:
         """Queues the producers publish to (round-robin), empty when only an exchange is named."""
@@ -52,7 +58,7 @@ class AmqpLoadConfig:
 
     def validate(self) -> None:
         """Reject contradictory options with one line, before any connection is opened."""
-        parts = urlsplit(self.url)
+        parts = urlsplit(self.connect_url)
         if parts.scheme not in {"amqp", "amqps"} or not parts.hostname:
             raise InputError(f"--url must look like amqp://user:password@host:5672/vhost, got {self.safe_url!r}")
         try:

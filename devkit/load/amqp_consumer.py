@@ -47,7 +47,7 @@ class Consumer(S.ConnectionWorker):
         import pika
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        params = pika.URLParameters(self.cfg.url)
+        params = pika.URLParameters(self.cfg.connect_url)
         params.connection_attempts = 1
         params.socket_timeout = 10
         params.client_properties = {"connection_name": f"devkit-load {self.cfg.run_id} consumer {self.spec.index}"}

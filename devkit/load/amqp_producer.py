@@ -59,7 +59,7 @@ class Producer(S.ConnectionWorker):
 
         signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into a clean stop
         self._set(S.STATE, S.STARTING)
-        params = pika.URLParameters(self.cfg.url)
+        params = pika.URLParameters(self.cfg.connect_url)
         params.connection_attempts = 1
         params.socket_timeout = 10
         params.client_properties = {"connection_name": f"devkit-load {self.cfg.run_id} producer {self.spec.index}"}

@@ -21,7 +21,7 @@ from urllib.parse import urlsplit
 from devkit.errors import InputError
 from devkit.load.stats import percentiles_ms
 from devkit.load.verdict import ExitVerdict
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
 
 EXAMPLES_KEPT = 5
 
@@ -42,12 +42,22 @@ class HttpLoadConfig:
 
     @property
     def safe_url(self) -> str:
+        """The URL fit to show: the password masked, even when it was not %-encoded."""
         return mask_url_passwords(self.url)
 
+    @property
+    def connect_url(self) -> str:
+        """The URL for requests: user and password %-encoded, so ``user:Http/S3cret@host`` works."""
+        return normalize_url(self.url)
+
     def validate(self) -> None:
-        parts = urlsplit(self.url)
+        parts = urlsplit(self.connect_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise InputError(f"URL must look like http://host:port/path, got {self.safe_url!r}")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise InputError(f"URL has a bad port: {self.safe_url!r}") from None
         if self.count is None and self.duration is None:
             raise InputError("give -n/--count or --duration to bound the run")
         if self.count is not None and self.count < 1:
@@ -174,7 +184,7 @@ class _Worker(threading.Thread):
         start = time.perf_counter()
         self.sent += 1
         try:
-            resp = session.request(cfg.method, cfg.url, data=cfg.body, headers={cfg.id_header: sent_id},
+            resp = session.request(cfg.method, cfg.connect_url, data=cfg.body, headers={cfg.id_header: sent_id},
                                    timeout=cfg.timeout)
             _ = resp.content  # read the whole body: latency covers the full response
         except requests.RequestException as exc:

@@ -24,7 +24,7 @@ from devkit.logs.event import Event
 from devkit.logs.sources import Note
 from devkit.logs.stitch import STREAM_GAP, Segmenter
 from devkit.logs.timestamps import Zone
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
 
 _POLL = 0.1  # seconds between ticks while the queue is quiet
 
@@ -58,7 +58,7 @@ def ship_amqp(amqp_url: str, queue_name: str, conn: EsConnection, index: str, *,
     source = f"amqp:{queue_name}"
     stats = ShipStats(server=str(conn.server), index=index)
     try:
-        params = pika.URLParameters(amqp_url)
+        params = pika.URLParameters(normalize_url(amqp_url))
     except Exception as exc:
         raise InputError(f"--from-amqp {shown}: {exc}") from None
     try:

@@ -14,7 +14,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from devkit.errors import InputError, ServiceError
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
 
 
 class EsRequestError(ServiceError):
@@ -56,17 +56,24 @@ class Server:
 
 
 def split_url(url: str) -> tuple[str, tuple[str, str] | None]:
-    """``https://user:pw@host:9200/`` -> (``https://host:9200``, (user, pw))."""
-    if "://" not in url:
-        url = "http://" + url
-    parts = urlsplit(url)
+    """``https://user:pw@host:9200/`` -> (``https://host:9200``, (user, pw)).
+
+    The password may be typed without %-encoding (``user:Top/Secret1@host``) and the scheme
+    left out (``http`` then).
+    """
+    parts = urlsplit(normalize_url(url, default_scheme="http"))
+    expected = f"--es {mask_url_passwords(url)}: expected http(s)://[user:password@]host[:port]"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--es {mask_url_passwords(url)}: expected http(s)://[user:password@]host[:port]")
+        raise InputError(expected)
+    try:
+        port = parts.port
+    except ValueError:
+        raise InputError(f"{expected} (the port is not a number)") from None
     auth = None
     if parts.username is not None:
         auth = (unquote(parts.username), unquote(parts.password or ""))
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")), auth
 
 
