@@ -155,7 +155,7 @@ def _handler(recorder: Recorder):
             body = self.rfile.read(length) if length else b""
             cid = self.headers.get("Correlation-Id")
             n = recorder.add(method=self.command, path=self.path, cid=cid, body=body,
-                             content_type=self.headers.get("Content-Type"))
+                             content_type=self.headers.get("Content-Type"), client=self.client_address)
             path = self.path
             status = 500 if path.startswith("/error") else 200
             echo = cid
