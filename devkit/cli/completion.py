@@ -6,7 +6,8 @@ user broke or went stale with the next. These only speak click's completion prot
 stayed put since click 8.0: the shell runs ``devkit`` with ``_DEVKIT_COMPLETE=<shell>_complete``
 and ``COMP_WORDS``/``COMP_CWORD``, and devkit answers with one candidate per line (bash, fish:
 ``type,value``; zsh: ``type``, ``value``, ``help`` on three lines; fish may add ``<TAB>help``).
-``type`` is ``plain``, ``file`` or ``dir``. The same scripts are shipped in ``completions/``.
+``type`` is ``plain``, ``file`` or ``dir``. The scripts live in ``devkit/completions/`` (package
+data, so a wheel has them); ``completions/`` at the top of the repository links to them.
 """
 
 from __future__ import annotations
@@ -15,92 +16,17 @@ import click
 
 from devkit.cli.console import get_terminal
 
-BASH = r"""# bash completion for devkit: devkit completion bash > ~/.local/share/bash-completion/completions/devkit
-# It asks devkit itself (click's bash_complete protocol), so choices and commands stay current.
-_devkit_completion() {
-    local IFS=$'\n'
-    local response completion type value
-    response=$(env COMP_WORDS="${COMP_WORDS[*]}" COMP_CWORD="$COMP_CWORD" _DEVKIT_COMPLETE=bash_complete \
-        "${1:-devkit}" 2>/dev/null)
-    COMPREPLY=()
-    for completion in $response; do
-        type=${completion%%,*}
-        value=${completion#*,}
-        case $type in
-            plain) COMPREPLY+=("$value") ;;
-            file) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -f -- "$value")) ;;
-            dir) compopt -o filenames 2>/dev/null; COMPREPLY+=($(compgen -d -- "$value")) ;;
-        esac
-    done
-    return 0
-}
-
-complete -o nosort -F _devkit_completion devkit 2>/dev/null || complete -F _devkit_completion devkit
-"""
-
-ZSH = r"""#compdef devkit
-# zsh completion for devkit: devkit completion zsh > "${fpath[1]}/_devkit"
-# It asks devkit itself (click's zsh_complete protocol: type, value and help on three lines).
-_devkit_completion() {
-    local -a response plain described
-    local type key descr
-    response=("${(@f)$(env COMP_WORDS="${words[*]}" COMP_CWORD=$((CURRENT-1)) _DEVKIT_COMPLETE=zsh_complete \
-        "${words[1]:-devkit}" 2>/dev/null)}")
-    for type key descr in "${response[@]}"; do
-        case $type in
-            plain)
-                if [[ $descr == _ ]]; then
-                    plain+=("$key")
-                else
-                    described+=("$key:$descr")
-                fi ;;
-            file) _path_files -f ;;
-            dir) _path_files -/ ;;
-        esac
-    done
-    (( ${#described} )) && _describe -V unsorted described -U
-    (( ${#plain} )) && compadd -U -V unsorted -a plain
-    return 0
-}
-
-if [[ ${zsh_eval_context[-1]} == loadautofunc ]]; then
-    _devkit_completion "$@"
-else
-    compdef _devkit_completion devkit
-fi
-"""
-
-FISH = r"""# fish completion for devkit: devkit completion fish > ~/.config/fish/completions/devkit.fish
-# It asks devkit itself (click's fish_complete protocol: "type,value", optionally "<TAB>help").
-function __devkit_complete
-    set -l response (env _DEVKIT_COMPLETE=fish_complete COMP_WORDS=(commandline -cp) COMP_CWORD=(commandline -ct) devkit 2>/dev/null)
-    for completion in $response
-        set -l parts (string split -m 1 -- "," $completion)
-        switch $parts[1]
-            case plain
-                printf '%s\n' $parts[2]
-            case file
-                __fish_complete_path $parts[2]
-            case dir
-                __fish_complete_directories $parts[2]
-        end
-    end
-end
-
-complete --no-files --command devkit --arguments "(__devkit_complete)"
-"""
-
-SCRIPTS = {"bash": BASH, "zsh": ZSH, "fish": FISH}
-#: The file each script is shipped as in completions/ (what each shell looks for).
+#: The file of each shell's script, in the package (devkit/completions/, linked from completions/).
 SHELLS = {"bash": "devkit.bash", "zsh": "_devkit", "fish": "devkit.fish"}
 
 
 def completion_script(shell: str) -> str:
     """devkit's completion script for *shell* (``bash``, ``zsh`` or ``fish``)."""
-    try:
-        return SCRIPTS[shell]
-    except KeyError:
-        raise click.UsageError(f"unsupported shell {shell!r}; use one of {', '.join(sorted(SCRIPTS))}") from None
+    from importlib.resources import files
+
+    if shell not in SHELLS:
+        raise click.UsageError(f"unsupported shell {shell!r}; use one of {', '.join(sorted(SHELLS))}")
+    return files("devkit").joinpath("completions", SHELLS[shell]).read_text(encoding="utf-8")
 
 
 @click.command()
