@@ -34,6 +34,7 @@ class Zone:
     def __init__(self, tz: tzinfo | None = None, reference: float | None = None) -> None:
         self.tz = tz
         self.reference = reference
+        self.cache: dict[tuple, float] = {}  # whole seconds already converted (cached_epoch)
 
     def at(self, reference: float | None) -> "Zone":
         """The same zone, reading year-less stamps against ``reference`` (a file's mtime)."""
@@ -208,7 +209,34 @@ YEARLESS = frozenset({"bsd", "MM-dd", "MM.dd"})
 
 def epoch_from_match(m: re.Match, zone: Zone) -> float | None:
     """Epoch seconds from a match of a pattern built on ``LAYOUTS``, or None if out of range."""
-    g = m.groupdict()
+    return epoch_from_groups(m.groupdict(), zone)
+
+
+_STAMP_KEYS = ("y", "yy", "mo", "mon", "d", "h", "mi", "s", "tz")
+
+
+def cached_epoch(g: dict, zone: Zone) -> float | None:
+    """``epoch_from_groups`` with the whole seconds cached per zone: a log repeats its seconds."""
+    cache = zone.cache
+    key = tuple(g.get(k) for k in _STAMP_KEYS)
+    base = cache.get(key)
+    if base is None:
+        if g.get("epoch"):
+            return epoch_from_groups(g, zone)
+        base = epoch_from_groups({k: g.get(k) for k in _STAMP_KEYS}, zone)
+        if base is None:
+            return None
+        if len(cache) > 4096:
+            cache.clear()
+        cache[key] = base
+    if g.get("ms"):
+        return base + int(g["ms"]) / 1000
+    frac = g.get("frac")
+    return base + int(frac) / 10 ** len(frac) if frac else base
+
+
+def epoch_from_groups(g: dict, zone: Zone) -> float | None:
+    """Epoch seconds from a layout's group values (y, mo, d, ...), or None if out of range."""
     epoch = g.get("epoch")
     if epoch:
         return float(epoch)

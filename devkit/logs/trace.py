@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from devkit.logs.event import Event
 from devkit.logs.filters import EventFilter
@@ -20,6 +20,9 @@ from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_p
 from devkit.logs.timeseek import lines_in_window
 from devkit.logs.timestamps import Zone
 from devkit.logs.waterfall import Hop, Waterfall, build_waterfall
+
+if TYPE_CHECKING:
+    from devkit.logs.parallel import Render
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 PARALLEL_MIN_BYTES = 16 << 20
@@ -191,6 +194,11 @@ class MergeRun:
                  lines_in_window(s, self.zone, *window, self.problems, self.text_mode))
         return stitch_source(s, self.zone, lines)
 
+    def filtered_events(self, s: Source, problems: list[str]) -> Iterator[Event]:
+        """One source's events that pass the filter (what a worker of ``rendered`` reads)."""
+        run = MergeRun([s], problems, self.zone, self.text_mode, self.event_filter)
+        return self.event_filter.apply(run.source_events(s))
+
     @property
     def bytes_total(self) -> int:
         return sum(s.size for s in self.sources)
@@ -198,6 +206,21 @@ class MergeRun:
     @property
     def events(self) -> Iterator[Event]:
         return self.event_filter.apply(merge_events(self.source_events(s) for s in self.sources))
+
+    def rendered(self, render: "Render", jobs: int | None = None) -> Iterator[tuple[float | None, bytes, int]]:
+        """``(time, bytes, offset position)`` per event, in the order of ``events``, each event turned
+        into bytes by ``render``: on one process per source when there is enough to share, so a
+        full read of several files uses every core."""
+        from devkit.logs.parallel import merge_rendered, worth_it
+
+        jobs = jobs or min(2, os.cpu_count() or 1)
+        if worth_it(self.sources, jobs):
+            yield from merge_rendered(self.sources, self.zone, render, text_mode=self.text_mode,
+                                      problems=self.problems, events=self.filtered_events)
+            return
+        for ev in self.events:
+            text, cut = render(ev)
+            yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
 
 
 def merge(paths: Sequence[str], *, zone: Zone | None = None, text_mode: bool = False,

@@ -100,6 +100,8 @@ _CRI = re.compile(rf"({_RFC3339}) (stdout|stderr) ([PF]) ?(.*)\Z", re.S)
 
 def _cri(line: str, zone: Zone) -> Peeled | None:
     """``2026-11-20T09:13:21.734567891Z stderr F text``; ``P`` pieces are continued up to an ``F``."""
+    if len(line) < 30 or line[10] != "T":
+        return None
     m = _CRI.match(line)
     if m is None:
         return None
@@ -109,9 +111,12 @@ def _cri(line: str, zone: Zone) -> Peeled | None:
 
 # --- syslog (logspout and friends) ----------------------------------------------------------------
 
-_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)\Z", re.S)
+_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^\]\\]*(?:\\.[^\]\\]*)*\])+) ?(.*)\Z", re.S)
 _RFC3164 = re.compile(r"(?:<(?P<pri>\d{1,3})>)?(?P<stamp>" + LAYOUTS["bsd"] + r") (?P<host>\S+) "
                       r"(?P<tag>[^\s\[:]+)(?:\[(?P<pid>[^\]]*)\])?: ?(?P<msg>.*)\Z", re.S)
+
+
+_MONTHS = frozenset({"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"})
 
 
 def syslog_peeled(pri: str | None, ts: float | None, ts_text: str | None, host: str, app: str, procid: str,
@@ -142,6 +147,8 @@ def _rfc5424(line: str, zone: Zone) -> Peeled | None:
 
 def _rfc3164(line: str, zone: Zone) -> Peeled | None:
     """``<PRI>Mmm dd hh:mm:ss HOST TAG[PID]: MSG`` (also without PRI: /var/log/syslog, auth.log)."""
+    if line[0] != "<" and line[:3] not in _MONTHS:
+        return None
     m = _RFC3164.match(line)
     if m is None:
         return None
@@ -205,6 +212,8 @@ _SHORT_ISO = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z
 
 def _journald_short(line: str, zone: Zone) -> Peeled | None:
     """``journalctl -o short-iso``: ``2026-11-20T09:13:21+0000 HOST IDENT[PID]: text``."""
+    if len(line) < 25 or line[10] != "T":
+        return None
     m = _SHORT_ISO.match(line)
     if m is None or (m.group(4) is None and m.group(3) != "kernel"):
         return None  # without [PID] it is too easily an application's own "time host: text"

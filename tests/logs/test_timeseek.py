@@ -156,13 +156,17 @@ def test_windows_before_and_after_the_file(tmp_path):
     assert len(read(path, recs[0][0] - 3600, recs[-1][0] + 3600)) == len(read(path, seek=False))
 
 
-def test_cli_merge_and_trace_seek_a_big_sorted_file(tmp_path, run):
+@pytest.mark.parametrize("files", [1, 2])  # two big files: merge reads them on one process each
+def test_cli_merge_and_trace_seek_a_big_sorted_file(tmp_path, run, files):
     """Over MIN_SEEK_BYTES the commands seek (scan hook and merge hook) and still give the full read's events."""
     recs = records(random.Random(9), 45000)
     path = write(tmp_path / "big.log", recs)
+    for k in range(1, files):
+        write(tmp_path / f"other{k}.log", records(random.Random(9 + k), 45000))
     assert (tmp_path / "big.log").stat().st_size > MIN_SEEK_BYTES
     since, until = format_utc(recs[30000][0]), format_utc(recs[30400][0])
     assert rng_range(path, recs[30000][0], recs[30400][0])[0] is not None
+    path = str(tmp_path) if files > 1 else path
     window = run("logs", "merge", path, "--tz", "UTC", "--json", "--since", since, "--until", until)
     every = run("logs", "merge", path, "--tz", "UTC", "--json")
     a = [json.loads(x) for x in window.stdout.splitlines()]

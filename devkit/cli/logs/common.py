@@ -188,6 +188,24 @@ def flushed(events: Iterable[Event]) -> Iterator[Event]:
         sys.stdout.flush()
 
 
+def write_live(events: Iterable[Event], term: Terminal, opts: LogOptions, colors: render.ServiceColors | None = None,
+               display: render.Display | None = None) -> int:
+    """Live output (follow, a pipe on stdin): every event reaches the reader as it is written,
+    not in the big chunks a full read writes."""
+    display = display or opts.display()
+    if opts.as_json or opts.raw_lines or term.is_terminal:
+        return write_events(flushed(events), term, opts, colors, display=display)
+    origin, n = None, 0
+    for ev in events:
+        if origin is None and ev.ts is not None:
+            origin = ev.ts
+        text, cut = render.plain_text(ev, display.short_tb)
+        render.write_rendered([(ev.ts, text.encode("utf-8", "surrogateescape"), cut)], term, origin)
+        sys.stdout.flush()
+        n += 1
+    return n
+
+
 def warn_skew(term: Terminal, events: list[Event], zone: Zone) -> None:
     from devkit.logs.tzcheck import event_skew
 
@@ -319,7 +337,7 @@ def run_follow(follow: "Follow", opts: LogOptions, title: str | None, query: str
             yield ev
 
     with stop_on_signals() as stop:
-        n = write_events(flushed(remember(follow.events(stop))), term, opts, colors, display=display)
+        n = write_live(remember(follow.events(stop)), term, opts, colors, display)
     if seen and not (opts.as_json or opts.raw_lines):
         result = SearchResult(seen, follow.problems, len(follow.sources), 0, query)
         if term.is_terminal:

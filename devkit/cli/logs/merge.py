@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from devkit.cli.console import get_terminal
+from devkit.cli.logs import render
 from devkit.cli.logs.common import (
     LogOptions,
     exit_status,
-    flushed,
     nothing_found,
     run_follow,
     view_options,
     write_events,
+    write_live,
 )
 from devkit.cli.options import paths_argument, sources_or_stdin
 from devkit.cli.pager import paged
@@ -48,8 +51,14 @@ def merge(paths: tuple[str, ...], opts: LogOptions) -> int:
     term = get_terminal()
     with paged(opts.pager(live)):
         term = get_terminal()
-        events = flushed(run.events) if live else run.events
-        n = write_events(events, term, opts)
+        if live:  # from a pipe: each event out as it comes
+            n = write_live(run.events, term, opts)
+        elif opts.as_json:
+            n = render.write_rendered(run.rendered(render.json_text), term)
+        elif opts.raw_lines or term.is_terminal:
+            n = write_events(run.events, term, opts)
+        else:
+            n = render.write_rendered(run.rendered(partial(render.plain_text, short_tb=opts.short_tb)), term)
     if not n:
         nothing_found(term, "no events", len(run.sources), run.bytes_total, event_filter)
     return exit_status(n, run.problems, term)
