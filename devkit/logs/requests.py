@@ -37,19 +37,14 @@ _REQUEST_LINE = re.compile(r"[A-Z]{3,10} \S+ HTTP/\d")
 _INF = float("inf")
 
 
-def is_access(ev: Event) -> bool:
+def is_access(ev: Event, status: int | None = None) -> bool:
     """An access-log-like record: an HTTP status, and an access format or a request line."""
-    if ev.status is None:
+    if (ev.status if status is None else status) is None:
         return False
     if any(name in ev.format for name in _ACCESS_FORMATS):
         return True
     request = ev.fields.get("request")
     return isinstance(request, str) and _REQUEST_LINE.match(request) is not None
-
-
-def is_failure(ev: Event) -> bool:
-    """ERROR/CRITICAL, a traceback, or a 5xx answer in an access log (not a status a service merely mentions)."""
-    return ev.is_error or (ev.status is not None and ev.status >= 500 and is_access(ev))
 
 
 @dataclass(slots=True)
@@ -142,9 +137,10 @@ def add_event(acc: list, ev: Event) -> None:
     rank = level_rank(ev)
     if rank > acc[_LEVEL]:
         acc[_LEVEL] = rank
-    ts = ev.ts
-    access = is_access(ev)
-    failure = ev.is_error or (access and ev.status >= 500)  # is_failure, without asking is_access twice
+    ts, status = ev.ts, ev.status
+    access = status is not None and is_access(ev, status)
+    # an error: ERROR/CRITICAL, a traceback, or a 5xx of an access log (not a status a service mentions)
+    failure = ev.is_error or (access and status >= 500)
     if failure:
         acc[_ERRORS] += 1
     if ts is None:
@@ -158,7 +154,7 @@ def add_event(acc: list, ev: Event) -> None:
         acc[_LAST] = ts
     _see_service(acc, service, start)
     if access:  # its start is placed when the row is finished (see finish_row)
-        entry = (start, -duration, ev.status, service, ev.ts_resolution)
+        entry = (start, -duration, status, service, ev.ts_resolution)
         if acc[_ENTRY] is None or entry[:2] < acc[_ENTRY][:2]:
             acc[_ENTRY] = entry
     else:
@@ -166,8 +162,8 @@ def add_event(acc: list, ev: Event) -> None:
             acc[_FIRST] = start
         if ev.ts_resolution < 1.0 and not ev.ts_inherited and ts < acc[_FINE]:
             acc[_FINE] = ts
-        if ev.status is not None and (acc[_STATUS] is None or start < acc[_STATUS][0]):
-            acc[_STATUS] = (start, service, ev.status)  # a status without an entry hop: used only then
+        if status is not None and (acc[_STATUS] is None or start < acc[_STATUS][0]):
+            acc[_STATUS] = (start, service, status)  # a status without an entry hop: used only then
     if failure:
         error = (1 if access else 0, ts, ev.message.split("\n", 1)[0], service, ts, _exception_line(ev.traceback))
         if acc[_ERROR] is None or error[:2] < acc[_ERROR][:2]:
