@@ -9,6 +9,7 @@ from devkit.errors import InputError
 from devkit.logs.event import Event
 
 _WORD = r"A-Za-z0-9_\-"
+MIN_ID_LENGTH = 2  # "7" or "a" is a token in nearly every record
 
 
 def field_values(event: Event, name: str) -> list[str]:
@@ -30,12 +31,25 @@ def find_all(buf, needle: bytes, start: int, end: int) -> Iterator[int]:
         pos = find(needle, pos + 1, end)
 
 
+def check_id(ident: str) -> None:
+    """Refuse what cannot be a correlation ID: it would match (nearly) every record."""
+    shown = repr(ident)
+    if not ident.strip():
+        raise InputError(f"the correlation ID {shown} is empty or blank: give the ID to trace")
+    if ident != ident.strip() or any(c.isspace() for c in ident):
+        raise InputError(f"the correlation ID {shown} holds white space: an ID is one token (quote only the ID)")
+    if not any(c.isalnum() for c in ident):
+        raise InputError(f"the correlation ID {shown} has no letter or digit, so it would match almost every record")
+    if len(ident) < MIN_ID_LENGTH:
+        raise InputError(f"the correlation ID {shown} is too short (at least {MIN_ID_LENGTH} characters): "
+                         "it would match unrelated records")
+
+
 class IdMatcher:
     """A correlation ID that matches as a whole token (``123`` does not match ``1234``)."""
 
     def __init__(self, ident: str, field: str | None = None) -> None:
-        if not ident or "\n" in ident:
-            raise InputError("the correlation ID must be a non-empty single line")
+        check_id(ident)
         self.ident = ident
         self.field = field
         self.needle = ident.encode("utf-8")

@@ -16,11 +16,11 @@ from typing import Iterator, Protocol
 from devkit.logs.event import Event
 from devkit.logs.formats import Record, looks_like_continuation
 from devkit.logs.sources import (
-    Note,
     Source,
-    decompress_to_tempfile,
+    describe_os_error,
+    has_gap,
     iter_lines,
-    looks_binary,
+    open_for_scan,
     service_from_path,
 )
 from devkit.logs.stitch import CONT_CAP, INHERIT_GAP, STREAM_GAP, Segmenter, classify
@@ -284,25 +284,28 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
         events = [ev for ev in _stitch_stream(source, zone, service, problems, text_mode) if any(
             matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev)]
         return events, problems
-    try:
-        fh = decompress_to_tempfile(source, problems) if source.compressed else open(source.path, "rb")
-    except OSError as exc:
-        return [], [f"{source.name}: {exc.strerror or exc}"]
-    except Exception as exc:  # InputError from open_binary
-        return [], [str(exc)]
+    fh = open_for_scan(source, problems, text_mode)
+    if fh is None:
+        return [], problems
+    events = _scan_file(fh, source, matcher, zone, service, problems)
+    if fh.name == source.path and any(has_gap(ev.raw) for ev in events):
+        # NUL gaps in what we found: the full read drops them, so search a gap-free copy instead
+        del problems[:]
+        fh = open_for_scan(source, problems, text_mode, copy=True)
+        events = [] if fh is None else _scan_file(fh, source, matcher, zone, service, problems)
+    return events, problems
+
+
+def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, service: str, problems: list[str]) -> list[Event]:
     with fh:
         try:
-            size = os.fstat(fh.fileno()).st_size
-            if size == 0:
-                return [], problems
+            if os.fstat(fh.fileno()).st_size == 0:
+                return []
             with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                if not text_mode and looks_binary(buf[:8192]):
-                    problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
-                    return [], problems
-                return scan_buffer(buf, source, matcher, zone, service), problems
+                return scan_buffer(buf, source, matcher, zone, service)
         except OSError as exc:
-            problems.append(f"{source.name}: {exc.strerror or exc}")
-            return [], problems
+            problems.append(f"{source.name}: {describe_os_error(exc)}")
+            return []
 
 
 def _stitch_stream(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool):
