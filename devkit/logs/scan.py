@@ -283,7 +283,7 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     if source.path is None:
         events = [ev for ev in _stitch_stream(source, zone, service, problems, text_mode) if any(
             matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev)]
-        return events, problems
+        return events, problems + _matcher_problems(matcher)
     fh = open_for_scan(source, problems, text_mode)
     if fh is None:
         return [], problems
@@ -291,9 +291,16 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     if fh.name == source.path and any(has_gap(ev.raw) for ev in events):
         # NUL gaps in what we found: the full read drops them, so search a gap-free copy instead
         del problems[:]
+        _matcher_problems(matcher)
         fh = open_for_scan(source, problems, text_mode, copy=True)
         events = [] if fh is None else _scan_file(fh, source, matcher, zone, service, problems)
-    return events, problems
+    return events, problems + _matcher_problems(matcher)
+
+
+def _matcher_problems(matcher: Matcher) -> list[str]:
+    """What the matcher could not decide (a pattern's time limit), said once per source."""
+    take = getattr(matcher, "take_problems", None)
+    return take() if take else []
 
 
 def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, service: str, problems: list[str]) -> list[Event]:
