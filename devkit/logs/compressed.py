@@ -19,6 +19,7 @@ import zlib
 from typing import IO, Iterator
 
 EXTENSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
+_MAGIC = {"gzip": (b"\x1f\x8b",), "bzip2": (b"BZh",), "xz": (b"\xfd7zXZ\x00", b"\x5d\x00\x00")}  # xz, legacy lzma
 _IN_STEP = 64 << 10  # compressed bytes per step
 _OUT_STEP = 256 << 10  # decoded bytes per step (bounds memory on a decompression bomb)
 _ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
@@ -77,7 +78,10 @@ class _Member:
         self.fh, self.kind, self.start = fh, kind, start
         self.limit = -1 if kind == "bzip2" else _OUT_STEP  # bzip2 decodes a whole block at once
         self.end: int | None = None  # offset just past the member, once it ended
-        self.read_any = False
+
+    def has_magic(self) -> bool:
+        self.fh.seek(self.start)
+        return self.fh.read(6).startswith(_MAGIC[self.kind])
 
     def steps(self, exact_step: int = 0) -> Iterator[bytes]:
         """Decoded pieces, step by step; ``exact_step`` is replayed byte by byte."""
@@ -90,7 +94,6 @@ class _Member:
                 pos += len(data)
                 if not data:
                     raise EOFError("compressed file is truncated")
-                self.read_any = True
             else:
                 data = b""
             step += 1
@@ -140,7 +143,7 @@ def decode(fh: IO[bytes], kind: str, size: int) -> Iterator[bytes]:
                 raise Damaged("compressed file is truncated; read what was before the damage") from None
             if out == 0 and not first:
                 raise Damaged(f"ignored {size - offset:,} bytes after the end of the {kind} data", note=True) from None
-            if out == 0 and steps == 0 and first:
+            if out == 0 and first and not member.has_magic():
                 raise Damaged(f"not {kind} data ({_reason(exc)})") from None
             out = yield from _replay(member, steps + 1, out)  # the failing step again, byte by byte
             raise Damaged(f"corrupt compressed data ({_reason(exc)}) after {done + out:,} decoded bytes; "

@@ -107,13 +107,15 @@ def test_file_that_is_all_nul_bytes_is_empty(tmp_path, run):
 @pytest.mark.parametrize("codec,bom", [("utf-16-le", b"\xff\xfe"), ("utf-16-be", b"\xfe\xff"), ("utf-8", b"\xef\xbb\xbf"),
                                        ("utf-32-le", b"\xff\xfe\x00\x00")])
 def test_text_with_a_byte_order_mark_is_decoded(tmp_path, run_json, codec, bom):
-    text = LINES.replace("step 1", "étape 1 ✓").replace("\n", "\r\n")
+    first = json.dumps({"message": f"step 0 of request {ID}", "timestamp": "2026-11-20T09:00:00Z", "request_id": ID})
+    text = (first + "\n" + LINES.split("\n", 1)[1]).replace("step 1", "étape 1 ✓").replace("\n", "\r\n")
     log = write(tmp_path / "win.log", bom + text.encode(codec))
     expected = [(1, f"step 0 of request {ID}"), (2, f"étape 1 ✓ of request {ID}"), (3, f"step 2 of request {ID}")]
     for command in (["trace", ID], ["grep", "request"], ["merge"]):  # raw scan (transcoded copy) and full read
         result, events = run_json("logs", *command, str(log))
         assert result.exit_code == 0, result.stderr
         assert [(e["line"], e["message"]) for e in events] == expected
+        assert events[0]["format"] == "json"
     gz = write(tmp_path / "win.log.gz", gzip.compress(bom + text.encode(codec)))
     assert [(e.line, e.message) for e in trace(ID, [str(gz)]).events] == expected
     assert [(e.line, e.message) for e in merge([str(log)]).events] == expected
@@ -198,10 +200,27 @@ def test_fifty_megabyte_line_from_stdin_files_and_gzip(tmp_path, where):
     big = gw(1, "payload=" + "x" * (50 << 20) + f" end {ID}").encode()
     data = gw(0, "first").encode() + big + gw(2, "last").encode()
     if where == "stdin":
-        # a real pipe: reads come 64 KiB at a time, which made joining them quadratic
-        script = ("import sys, json; from devkit.logs.trace import merge\n"
-                  "print(json.dumps([(e.line, len(e.message)) for e in merge(['-']).events]))")
-        proc = subprocess.run([sys.executable, "-c", script], input=data, capture_output=True, timeout=120)
+        # a busy pipe hands over 4 KiB per read: joining them one by one was quadratic (hours here)
+        script = f"""
+import io, json, sys
+from devkit.logs.trace import merge
+
+class Pipe(io.RawIOBase):
+    def __init__(self, data):
+        self.data, self.pos = data, 0
+    def readable(self):
+        return True
+    def readinto(self, b):
+        n = min(len(b), 4096, len(self.data) - self.pos)
+        b[:n] = self.data[self.pos:self.pos + n]
+        self.pos += n
+        return n
+
+sys.stdin = io.TextIOWrapper(io.BufferedReader(Pipe(open({str(tmp_path / 'in.log')!r}, 'rb').read()), 4096))
+print(json.dumps([(e.line, len(e.message)) for e in merge(['-']).events]))
+"""
+        write(tmp_path / "in.log", data)
+        proc = subprocess.run([sys.executable, "-c", script], capture_output=True, timeout=180)
         assert proc.returncode == 0, proc.stderr
         got = json.loads(proc.stdout)
     else:
@@ -282,6 +301,13 @@ def test_symlink_loop_and_dangling_link_say_so(tree, run):
 
 
 def _unprivileged_library_call(paths, conn):
+    try:
+        conn.send(_read_without_dac(paths))
+    except BaseException as exc:  # noqa: BLE001 - the parent shows it
+        conn.send(exc)
+
+
+def _read_without_dac(paths):
     if os.geteuid() == 0:
         from ctypes import byref, c_int, c_uint32, Structure
 
@@ -299,7 +325,7 @@ def _unprivileged_library_call(paths, conn):
     sources = expand_paths(paths, problems)
     lines = [(s.name, n) for s in sources for n, _ in iter_lines(s, problems)]
     found = trace(ID, paths)
-    conn.send((lines, problems, [e.line for e in found.events], found.problems))
+    return lines, problems, [e.line for e in found.events], found.problems
 
 
 def test_library_reports_permission_denied_and_reads_the_rest(tree):
@@ -310,8 +336,12 @@ def test_library_reports_permission_denied_and_reads_the_rest(tree):
     parent, child = ctx.Pipe()
     proc = ctx.Process(target=_unprivileged_library_call, args=([str(root / "secret.log"), str(ok)], child))
     proc.start()
-    lines, problems, traced, trace_problems = parent.recv()
+    assert parent.poll(60), "the unprivileged child sent nothing"
+    answer = parent.recv()
     proc.join(30)
+    if isinstance(answer, BaseException):
+        raise answer
+    lines, problems, traced, trace_problems = answer
     assert lines == [(str(ok), 1), (str(ok), 2), (str(ok), 3)]
     assert problems == trace_problems == [f"{root / 'secret.log'}: permission denied"]
     assert traced == [1, 2, 3]

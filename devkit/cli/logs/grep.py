@@ -29,6 +29,8 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
     """Events matching a regex anywhere, traceback lines included, merged in time order.
 
     Unlike grep, a hit in line 7 of a traceback returns the whole record it belongs to.
+    PATTERN is a Python regex, matched in linear time (RE2), so no pattern can hang a search;
+    look-around and backreferences are checked with a time limit per event.
     Exit status: 0 found, 1 not found, 2 an input could not be read.
 
     \b
