@@ -387,7 +387,12 @@ def open_for_scan(source: Source, problems: list[str], text_mode: bool = False,
             problems.append(path_problem(source.name, exc))
             return None
         fd = fh.fileno()
-        head = os.pread(fd, BINARY_HEAD, 0)
+        try:
+            head = os.pread(fd, BINARY_HEAD, 0)
+        except OSError as exc:  # EIO from a failing disk
+            fh.close()
+            problems.append(f"{source.name}: {describe_os_error(exc)}")
+            return None
         if not head or (head[0] != 0 and not _has_bom(head) and not _has_hole(fd)
                         and (text_mode or not looks_binary(head))):
             return fh
@@ -411,7 +416,8 @@ def _has_bom(head: bytes) -> bool:
 def _has_hole(fd: int) -> bool:
     """A sparse file holds NUL gaps that the mapping would show raw (checked without reading)."""
     try:
-        return os.lseek(fd, 0, os.SEEK_HOLE) < os.fstat(fd).st_size
+        size = os.fstat(fd).st_size  # first: a file that grows meanwhile must not look sparse
+        return os.lseek(fd, 0, os.SEEK_HOLE) < size
     except (OSError, AttributeError):
         return False
 
