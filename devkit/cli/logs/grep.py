@@ -31,6 +31,8 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
     """Events matching a regex anywhere, traceback lines included, merged in time order.
 
     Unlike grep, a hit in line 7 of a traceback returns the whole record it belongs to.
+    PATTERN is a Python regex, matched in linear time (RE2), so no pattern can hang a search;
+    look-around and backreferences are checked with a time limit per event.
     Exit status: 0 found, 1 not found, 2 an input could not be read.
 
     \b
@@ -39,6 +41,6 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
       devkit logs grep -F 'KeyError' examples/logs --json
     """
     search = partial(grep_events, pattern, fixed=fixed, ignore_case=ignore_case, field=field)
-    display = Display(short_tb, raw_tty, PatternMatcher(pattern, fixed, ignore_case).regex)
+    display = Display(short_tb, raw_tty, PatternMatcher(pattern, fixed, ignore_case).highlighter)
     return run_search(search, sources_or_stdin(paths), tz, text_mode, as_json, raw or raw_tty, "Pattern",
                       display=display)
