@@ -25,7 +25,9 @@ def tz_option(fn: F) -> F:
 
 
 def paths_argument(fn: F) -> F:
-    return click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path())(fn)
+    # readable=False: an unreadable PATH is reported by the reader as one problem while the other
+    # PATHs are still read, not refused up front as a usage error
+    return click.argument("paths", nargs=-1, metavar="[PATH]...", type=click.Path(readable=False))(fn)
 
 
 def log_output_options(fn: F) -> F:

@@ -19,13 +19,7 @@ from devkit.logs.fileview import FileView, Truncated, segments
 from devkit.logs.formats.record import Record
 from devkit.logs.naming import source_service
 from devkit.logs.rules import CONT_CAP, INHERIT_GAP, STREAM_GAP, Classifier, certainly_opens, piece_key
-from devkit.logs.sources import (
-    Note,
-    Source,
-    decompress_to_tempfile,
-    iter_lines,
-    looks_binary,
-)
+from devkit.logs.sources import Source, describe_os_error, has_gap, iter_lines, open_for_scan
 from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
 from devkit.logs.wrappers import SNIFF_LINES, Wrapper, sniff
@@ -504,24 +498,36 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
         lines = iter_lines(source, problems, text_mode)
         events = [ev for ev in stitch_source(source, zone, lines) if any(
             matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev)]
-        return events, problems
-    try:
-        fh = decompress_to_tempfile(source, problems) if source.compressed else open(source.path, "rb")
-    except OSError as exc:
-        return [], [f"{source.name}: {exc.strerror or exc}"]
-    except Exception as exc:  # InputError from open_binary
-        return [], [str(exc)]
+        return events, problems + _matcher_problems(matcher)
+    fh = open_for_scan(source, problems, text_mode)
+    if fh is None:
+        return [], problems
+    events = _scan_file(fh, source, matcher, zone, problems, pool, window)
+    if fh.name == source.path and any(has_gap(ev.raw) for ev in events):
+        # NUL gaps in what we found: the full read drops them, so search a gap-free copy instead
+        del problems[:]
+        _matcher_problems(matcher)
+        fh = open_for_scan(source, problems, text_mode, copy=True)
+        events = [] if fh is None else _scan_file(fh, source, matcher, zone, problems, pool, window)
+    return events, problems + _matcher_problems(matcher)
+
+
+def _matcher_problems(matcher: Matcher) -> list[str]:
+    """What the matcher could not decide (a pattern's time limit), said once per source."""
+    take = getattr(matcher, "take_problems", None)
+    return take() if take else []
+
+
+def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[str],
+               pool: Executor | None, window: tuple[float | None, float | None] | None = None) -> list[Event]:
+    """The raw search of one opened file, windows around its hits (or a full read when dense)."""
     with fh:
         try:
             fd = fh.fileno()
             size = os.fstat(fd).st_size
             if size == 0:
-                return [], problems
-            head = os.pread(fd, 1 << 16, 0)
-            if not text_mode and looks_binary(head[:8192]):
-                problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
-                return [], problems
-            reading = Reading(source, zone, head)
+                return []
+            reading = Reading(source, zone, os.pread(fd, 1 << 16, 0))
             span = _time_span(fd, size, reading, window)
             if span is None:
                 start, end, before = 0, size, 0
@@ -536,10 +542,10 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
                 events = _read_whole(file_lines(fd, min(len(view), end), start, before), reading, matcher)
             if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:
                 problems.append(truncated_note(source.name, min(len(view), found.truncated_at or size), size))
-            return events, problems
+            return events
         except OSError as exc:
-            problems.append(f"{source.name}: {exc.strerror or exc}")
-            return [], problems
+            problems.append(f"{source.name}: {describe_os_error(exc)}")
+            return []
 
 
 def _time_span(fd: int, size: int, reading: Reading,

@@ -17,7 +17,7 @@ from __future__ import annotations
 import os
 from typing import Callable, Iterator
 
-from devkit.logs.sources import Source, iter_lines, looks_binary
+from devkit.logs.sources import Source, iter_lines
 from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
 
@@ -171,33 +171,53 @@ def find_range(buf, zone: Zone, since: float | None, until: float | None, *, sla
 def lines_in_window(source: Source, zone: Zone, since: float | None, until: float | None, problems: list[str],
                     text_mode: bool = False, min_size: int = MIN_SEEK_BYTES) -> Iterator[tuple[int, bytes]]:
     """The numbered lines of ``source`` that can hold events of the window: a seek where the file
-    allows one, else every line (``iter_lines``, which also reports unreadable or binary files).
-    Line numbers are the file's own."""
-    if source.path is None or source.compressed or (since is None and until is None):
+    allows one, else every line (``iter_lines``). Line numbers are the file's own.
+
+    The seek reads the text the full read would see: a plain file as it is, anything the text
+    reader changes (a BOM, NUL gaps, another encoding) through ``open_for_scan``'s clean copy.
+    """
+    if source.path is None or source.compressed or (since is None and until is None) or source.size < min_size:
         yield from iter_lines(source, problems, text_mode)
         return
-    from devkit.logs.fileview import FileView
-    from devkit.logs.scan import Reading, file_lines, lines_before
+    found = _seekable(source, zone, since, until, text_mode, min_size)
+    if found is None:
+        yield from iter_lines(source, problems, text_mode)  # it reports unreadable and binary files
+        return
+    fh, (start, end), notes = found
+    from devkit.logs.scan import file_lines, lines_before
 
-    try:
-        fh = open(source.path, "rb")
-    except OSError:
-        fh = None
-    if fh is not None:
-        with fh:
-            fd = fh.fileno()
-            try:
-                size = os.fstat(fd).st_size
-                head = os.pread(fd, 1 << 16, 0)
-            except OSError:
-                size, head = 0, b""
-            found = None
-            if size and (text_mode or not looks_binary(head[:8192])):
-                reading = Reading(source, zone, head)
-                found = find_range(FileView(fd, size), reading.zone, since, until, min_size=min_size,
-                                   segmenter=reading.segmenter)
-            if found is not None:
-                start, end = found
-                yield from file_lines(fd, end, start, lines_before(fd, start))
-                return
-    yield from iter_lines(source, problems, text_mode)  # it reports unreadable and binary files
+    problems.extend(notes)
+    with fh:
+        fd = fh.fileno()
+        yield from file_lines(fd, end, start, lines_before(fd, start))
+
+
+def _seekable(source: Source, zone: Zone, since: float | None, until: float | None, text_mode: bool,
+              min_size: int):
+    """(open text file, byte range, notes) when the window can be sought in ``source``, else None."""
+    from devkit.logs.fileview import FileView, Truncated, segments
+    from devkit.logs.scan import Reading
+    from devkit.logs.sources import has_gap, open_for_scan
+
+    for copy in (False, True):
+        notes: list[str] = []
+        fh = open_for_scan(source, notes, text_mode, copy=copy)
+        if fh is None:
+            return None
+        fd = fh.fileno()
+        try:
+            size = os.fstat(fd).st_size
+            reading = Reading(source, zone, os.pread(fd, 1 << 16, 0))
+            found = find_range(FileView(fd, size), reading.zone, since, until, min_size=min_size,
+                               segmenter=reading.segmenter) if size else None
+            if found is None:
+                fh.close()
+                return None
+            if copy or fh.name != source.path or not any(
+                    has_gap([bytes(buf[:n])]) for _, buf, n in segments(fd, found[0], found[1])):
+                return fh, found, notes
+        except (OSError, Truncated):
+            fh.close()
+            return None
+        fh.close()  # NUL gaps in the window: the text reader drops them, so seek in its clean copy
+    return None

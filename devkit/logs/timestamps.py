@@ -46,9 +46,12 @@ class Zone:
             return cls(None)
         if name.upper() in {"UTC", "Z", "GMT"}:
             return cls(timezone.utc)
-        m = re.fullmatch(r"([+-])(\d{2}):?(\d{2})", name)
+        m = re.fullmatch(r"([+-])(\d{1,2})(?::?(\d{2}))?", name)
         if m:
-            delta = timedelta(hours=int(m.group(2)), minutes=int(m.group(3)))
+            hours, minutes = int(m.group(2)), int(m.group(3) or 0)
+            if hours > 18 or minutes > 59 or (hours == 18 and minutes):
+                raise InputError(f"invalid UTC offset {name!r}: it must lie between -18:00 and +18:00 (e.g. +02:00)")
+            delta = timedelta(hours=hours, minutes=minutes)
             return cls(timezone(delta if m.group(1) == "+" else -delta))
         try:
             from zoneinfo import ZoneInfo

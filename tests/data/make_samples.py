@@ -25,6 +25,9 @@ GZ_ID = "5a1f3e7c9b2d4f6a8c0e2b4d6f8a1c3e"
 BZ_XZ_ID = "e27b9c4f1a3d5e7b9c0f2a4d6e8b1c35"
 BINARY_ID = "7f6e5d4c3b2a19080f1e2d3c4b5a6978"
 LONG_LINE_ID = "0c9a8b7e6d5f4a3b2c1d0e9f8a7b6c5d"
+GAP_ID = "a3c5e7f9b1d2c4e6f8a0b2d4f6e8c0a1"
+UTF16_ID = "b4d6f8a0c2e4b6d8f0a2c4e6b8d0f2a3"
+XZ_CORRUPT_ID = "c5e7a9b1d3f5c7e9a1b3d5f7c9e1a3b4"
 
 TB = [
     "Traceback (most recent call last):",
@@ -128,6 +131,41 @@ def binary_bytes() -> bytes:
     return head + body[:300] + b"\x00corr=" + BINARY_ID.encode() + b"\x00" + body[300:] + bytes(16)
 
 
+def copytruncate_bytes() -> bytes:
+    """What logrotate's copytruncate leaves when the writer kept its offset: NULs, then new lines."""
+    lines = [gw(GAP_ID, f"09:18:00,{i:03d}", "views.py", "list_orders", f"Listing orders, page {i}") for i in (1, 2, 3)]
+    return b"\0" * 8192 + ("\n".join(lines) + "\n").encode()
+
+
+def utf16_bytes() -> bytes:
+    """A Windows service's log: UTF-16 little-endian with a BOM and CRLF line ends."""
+    lines = [gw(UTF16_ID, "09:19:00,001", "svc.py", "start", "Dienst gestartet (Zoë Müller)"),
+             gw("Internal", "09:19:00,500", "svc.py", "beat", "heartbeat"),
+             gw(UTF16_ID, "09:19:01,002", "svc.py", "stop", "Dienst beendet \u2713")]
+    return b"\xff\xfe" + ("\r\n".join(lines) + "\r\n").encode("utf-16-le")
+
+
+def corrupt_xz() -> tuple[bytes, int]:
+    """400 gateway lines in xz, one byte flipped in the middle; returns the file and how many
+    complete lines before the damage decode intact."""
+    rng = random.Random(13)
+    lines = [gw(XZ_CORRUPT_ID if i % 50 == 1 else "%032x" % rng.getrandbits(128), f"09:20:{i % 60:02d},{i % 1000:03d}",
+                "views.py", "order_detail", f"order {1000000 + rng.randint(0, 99999)} rendered in {rng.randint(1, 90)} ms")
+             for i in range(1, 401)]
+    data = ("\n".join(lines) + "\n").encode()
+    packed = bytearray(lzma.compress(data))
+    packed[len(packed) // 2] ^= 0xFF
+    d = lzma.LZMADecompressor()
+    out = b""
+    try:
+        for i in range(len(packed)):
+            out += d.decompress(bytes(packed[i:i + 1]))
+    except lzma.LZMAError:
+        pass
+    good = next(i for i, (a, b) in enumerate(zip(out + b"\1", data + b"\2")) if a != b)
+    return bytes(packed), data[:good].count(b"\n")
+
+
 def write_long_line_log(path: Path, size: int = 50 << 20) -> Path:
     """Three gateway lines carrying LONG_LINE_ID; line 2 is ``size`` bytes of message, ID at its end."""
     with open(path, "w", encoding="utf-8", newline="\n") as f:
@@ -152,7 +190,14 @@ def main() -> None:
     (HERE / "gateway.log.xz").write_bytes(lzma.compress(("\n".join(xz_lines()) + "\n").encode()))
     (HERE / "empty.log").write_bytes(b"")
     (HERE / "core.bin").write_bytes(binary_bytes())
+    (HERE / "copytruncate.log").write_bytes(copytruncate_bytes())
+    (HERE / "utf16.log").write_bytes(utf16_bytes())
+    packed, intact = corrupt_xz()
+    (HERE / "corrupt.log.xz").write_bytes(packed)
+    (HERE / "empty.log.gz").write_bytes(gzip.compress(b"", mtime=0))
+    (HERE / "zero.log.bz2").write_bytes(b"")
     print(f"truncated.log.gz: {complete} complete lines recoverable of 240; {GZ_ID} on lines {hits}")
+    print(f"corrupt.log.xz: {intact} complete lines intact before the damage of 400")
 
 
 if __name__ == "__main__":

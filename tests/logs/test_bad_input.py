@@ -3,7 +3,7 @@
 import gzip
 import json
 
-from logs_support import write
+from logs_support import ROOT, write
 
 LINE = "abc - 2026-11-20 09:00:00,000 - a.py - f - hello abc\n"
 
@@ -77,3 +77,39 @@ def test_unknown_time_zone_is_a_usage_error(run, tmp_path):
     log = write(tmp_path / "a.log", LINE)
     result = run("logs", "trace", "abc", str(log), "--tz", "Mars/Olympus")
     assert result.exit_code == 2 and "unknown time zone" in result.stderr
+
+
+DATA = ROOT / "tests" / "data"
+
+
+def test_shipped_copytruncate_sample_is_text(run_json):
+    from data.make_samples import GAP_ID
+
+    result, events = run_json("logs", "trace", GAP_ID, str(DATA / "copytruncate.log"))
+    assert result.exit_code == 0 and result.stderr == ""
+    assert [e["message"] for e in events] == [f"Listing orders, page {i}" for i in (1, 2, 3)]
+
+
+def test_shipped_utf16_sample_is_decoded(run_json):
+    from data.make_samples import UTF16_ID
+
+    result, events = run_json("logs", "trace", UTF16_ID, str(DATA / "utf16.log"))
+    assert result.exit_code == 0
+    assert [(e["line"], e["message"]) for e in events] == [(1, "Dienst gestartet (Zoë Müller)"), (3, "Dienst beendet ✓")]
+
+
+def test_shipped_corrupt_xz_keeps_the_lines_before_the_damage(run_json):
+    from data.make_samples import XZ_CORRUPT_ID
+
+    result, events = run_json("logs", "trace", XZ_CORRUPT_ID, str(DATA / "corrupt.log.xz"))
+    assert result.exit_code == 2
+    assert [e["line"] for e in events] == [1, 51, 101, 151]  # all the hits in the 193 intact lines
+    assert "corrupt.log.xz: corrupt compressed data" in result.stderr and len(result.stderr.splitlines()) == 1
+    result, events = run_json("logs", "merge", str(DATA / "corrupt.log.xz"))
+    assert len(events) >= 193
+
+
+def test_shipped_empty_archives_are_empty(run):
+    for name in ("empty.log.gz", "zero.log.bz2"):
+        result = run("logs", "merge", str(DATA / name))
+        assert (result.exit_code, result.stderr) == (1, ""), name

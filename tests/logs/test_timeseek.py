@@ -179,3 +179,25 @@ def test_cli_merge_and_trace_seek_a_big_sorted_file(tmp_path, run, files):
     grepped = run("logs", "grep", "ValueError", path, "--tz", "UTC", "--json", "--since", since, "--until", until)
     assert [json.loads(x)["line"] for x in grepped.stdout.splitlines()] == [
         e["line"] for e in a if e["traceback"] and "ValueError" in e["traceback"]]
+
+
+@pytest.mark.parametrize("damage", ["NUL gap in the window", "UTF-8 BOM"])
+def test_the_seek_reads_the_text_the_full_read_sees(tmp_path, run, damage):
+    """A crash's NUL run inside the window, or a byte-order mark: the text reader drops them, and so
+    does the seek (it reads the reader's clean copy), line numbers unchanged."""
+    recs = records(random.Random(12), 45000)
+    path = tmp_path / "big.log"
+    write(path, recs)
+    data = path.read_bytes()
+    if damage == "UTF-8 BOM":
+        data = b"\xef\xbb\xbf" + data
+    else:
+        cut = data.index(b"\n", len(data) * 2 // 3) + 1
+        data = data[:cut] + b"\0" * 4096 + data[cut:]
+    path.write_bytes(data)
+    since, until = format_utc(recs[29000][0]), format_utc(recs[31000][0])
+    window = run("logs", "merge", str(path), "--tz", "UTC", "--json", "--since", since, "--until", until)
+    every = run("logs", "merge", str(path), "--tz", "UTC", "--json")
+    lo, hi = datetime.fromisoformat(since), datetime.fromisoformat(until)
+    want = [e for e in map(json.loads, every.stdout.splitlines()) if lo <= datetime.fromisoformat(e["timestamp"]) < hi]
+    assert [json.loads(x) for x in window.stdout.splitlines()] == want and len(want) > 1000

@@ -23,8 +23,10 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
          opts: LogOptions) -> int:
     """Events matching a regex anywhere, traceback lines included, merged in time order.
 
-    Unlike grep, a hit in line 7 of a traceback returns the whole record it belongs to. With -f
-    the files are followed and new matching events shown as they are written.
+    Unlike grep, a hit in line 7 of a traceback returns the whole record it belongs to.
+    PATTERN is a Python regex, matched in linear time (RE2), so no pattern can hang a search;
+    look-around and backreferences are checked with a time limit per event. With -f the files
+    are followed and new matching events shown as they are written.
     Exit status: 0 found, 1 not found, 2 an input could not be read.
 
     \b
@@ -35,6 +37,6 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
     """
     matcher = PatternMatcher(pattern, fixed, ignore_case, field)
     search = partial(grep_events, pattern, fixed=fixed, ignore_case=ignore_case, field=field)
-    display = opts.display(PatternMatcher(pattern, fixed, ignore_case).regex)
+    display = opts.display(PatternMatcher(pattern, fixed, ignore_case).highlighter)
     return run_search(search, sources_or_stdin(paths), opts, "Pattern", pattern, display=display,
                       keep=lambda ev: any(matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev))

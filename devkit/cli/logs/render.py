@@ -61,7 +61,7 @@ class Display:
 
     short_tb: bool = False
     raw_tty: bool = False
-    highlight: re.Pattern | None = None
+    highlight: object = None  # an re or RE2 pattern: anything with finditer()
 
 
 # --- words and numbers ------------------------------------------------------------------------------

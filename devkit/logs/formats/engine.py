@@ -252,9 +252,7 @@ class Detector:
         return None if found is None else found.parse(line, zone)  # type: ignore[union-attr]
 
 
-DETECTOR = Detector(TEXT_FORMATS)
-TEXT_SET = TextSet(TEXT_FORMATS)
-TEXT: tuple[CompiledText, ...] = TEXT_SET.formats
+DETECTOR = Detector(TEXT_FORMATS)  # compiles a candidate set's regex when a line first needs it
 JSON: tuple[CompiledJson, ...] = tuple(CompiledJson(f) for f in JSON_FORMATS)
 
 
@@ -378,4 +376,4 @@ def parse_payload(line: str, zone: Zone) -> Record | None:
 
 Parser = Callable[[str, Zone], "Record | None"]
 __all__ = ["flatten", "traceback_text", "parse_payload", "parse_json", "parse_text", "json_record", "load_json",
-           "TEXT", "JSON", "LAYOUTS"]
+           "JSON", "LAYOUTS"]
