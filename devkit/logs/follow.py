@@ -11,7 +11,7 @@ Files are followed by inode: a rename-and-create rotation is read to its end and
 from its start; a truncated file (copytruncate) is read again from its start; files that appear
 in a followed directory are picked up, except rotated copies of files already followed
 (``app.log.1``, ``app.log-20261120``, compressed ones), whose lines were seen already. Stdin is
-read through ``select`` so a pause in a pipe is seen as one, not waited out.
+read on a thread, so a pause in a pipe is seen as one, not waited out.
 """
 
 from __future__ import annotations
@@ -20,8 +20,6 @@ import heapq
 import itertools
 import os
 import re
-import select
-import sys
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Sequence
@@ -43,23 +41,32 @@ _ROTATED = re.compile(r"[.\-_](?:\d+|\d{4}-?\d{2}-?\d{2}(?:[-_T]?\d{2,6})?)(?:\.
 
 
 class Lines:
-    """Bytes in, complete lines out; the unfinished tail waits for its newline."""
+    """Bytes in, complete lines out; the unfinished tail waits for its newline (its pieces are joined
+    once, so a 50 MB line read 4 KiB at a time costs 50 MB, not 300 GB of copying)."""
 
     def __init__(self) -> None:
-        self.rest = b""
+        self.pieces: list[bytes] = []
+        self.held = 0
 
     def split(self, data: bytes) -> list[bytes]:
-        buf = self.rest + data if self.rest else data
-        lines = buf.split(b"\n")
-        self.rest = lines.pop()
-        if len(self.rest) > MAX_LINE:
-            lines.append(self.rest)
-            self.rest = b""
+        lines = data.split(b"\n")
+        tail = lines.pop()
+        if lines and self.pieces:
+            self.pieces.append(lines[0])
+            lines[0] = b"".join(self.pieces)
+            self.pieces, self.held = [], 0
+        if tail:
+            self.pieces.append(tail)
+            self.held += len(tail)
+            if self.held > MAX_LINE:  # a line without end: out it goes, memory stays bounded
+                lines.append(b"".join(self.pieces))
+                self.pieces, self.held = [], 0
         return [ln[:-1] if ln.endswith(b"\r") else ln for ln in lines]
 
     def tail(self) -> list[bytes]:
         """The unfinished line, at the end of the input."""
-        rest, self.rest = self.rest, b""
+        rest = b"".join(self.pieces)
+        self.pieces, self.held = [], 0
         return [rest[:-1] if rest.endswith(b"\r") else rest] if rest else []
 
 
@@ -129,50 +136,67 @@ class Feed:
         return out + self.flush()
 
 
-def _readable(fd: int, timeout: float) -> bool:
-    try:
-        ready, _, _ = select.select([fd], [], [], timeout)
-    except (OSError, ValueError):
-        return True
-    return bool(ready)
-
-
 class StdinReader:
-    """Chunks from stdin as they arrive: ``read(timeout)`` is None when nothing came in time."""
+    """Stdin's text as it arrives: ``read(timeout)`` gives a chunk, None when nothing came in time,
+    b"" at the end.
 
-    def __init__(self, stream=None) -> None:
-        stream = stream if stream is not None else sys.stdin
-        self.buffer = getattr(stream, "buffer", stream)
-        try:
-            self.fd: int | None = stream.fileno()
-        except (AttributeError, OSError, ValueError):
-            self.fd = None  # an in-memory stream (tests): reads never block
+    A thread reads through the stages of ``sources.text_chunks`` (byte-order marks and other
+    encodings, NUL gaps dropped, the binary check) and hands chunks over a queue, so a pause in the
+    pipe is seen as one instead of being waited out in a blocking read. Unlike ``text_chunks`` it
+    does not wait for 8 KiB before the first chunk: the binary check looks at what came so far.
+    """
+
+    def __init__(self, source: Source | None = None, problems: list[str] | None = None,
+                 text_mode: bool = False) -> None:
+        import queue
+        import threading
+
+        from devkit.logs import sources as text
+
+        self.source = source or Source("-", None)
+        self.problems = [] if problems is None else problems
         self.eof = False
+        self._queue: queue.Queue[bytes | None] = queue.Queue(maxsize=64)  # bounded: a fast pipe waits for us
+
+        def pump() -> None:
+            gaps = text._Gaps()
+            head = 0 if text_mode else text.BINARY_HEAD  # bytes still to check for NULs
+            try:
+                for chunk in gaps.strip(text._transcode(text._raw_chunks(self.source, self.problems))):
+                    if head > 0:
+                        if text.looks_binary(chunk[:head]):
+                            self.problems.append(text._binary_note(self.source))
+                            return
+                        head -= len(chunk)
+                    self._queue.put(chunk)
+                note = gaps.note(self.source.name)
+                if note:
+                    self.problems.append(note)
+            finally:
+                self._queue.put(None)
+
+        threading.Thread(target=pump, name="devkit-stdin", daemon=True).start()
 
     def read(self, timeout: float) -> bytes | None:
+        import queue
+
         if self.eof:
             return b""
-        if self.fd is not None:
-            if not _readable(self.fd, timeout):
-                return None
-            try:
-                data = os.read(self.fd, CHUNK)
-            except BlockingIOError:
-                return None
-        else:
-            read = getattr(self.buffer, "read1", self.buffer.read)
-            data = read(CHUNK)
-        if not data:
+        try:
+            chunk = self._queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+        if chunk is None:
             self.eof = True
-        return data
+            return b""
+        return chunk
 
 
 def stdin_events(source: Source, zone: Zone, problems: list[str], text_mode: bool = False,
                  idle: float = IDLE, reader: StdinReader | None = None) -> Iterator[Event]:
     """Events of stdin in order, each as soon as it is finished or the pipe pauses for ``idle`` s."""
-    reader = reader or StdinReader()
+    reader = reader or StdinReader(source, problems, text_mode)
     feed = Feed(source, zone, idle)
-    first = True
     while True:
         data = reader.read(idle)
         now = time.monotonic()
@@ -182,11 +206,6 @@ def stdin_events(source: Source, zone: Zone, problems: list[str], text_mode: boo
             continue
         if not data:
             break
-        if first:
-            first = False
-            if not text_mode and looks_binary(data):
-                problems.append(Note(f"{source.name}: binary input skipped (NUL bytes in its first 8 KiB)"))
-                return
         yield from feed.data(data, now)
     yield from feed.close()
 
@@ -225,8 +244,11 @@ class Tail:
             data = self.fh.read(limit)
         except OSError:
             return out + self.stop(), False
+        at_start = self.pos == 0
         self.pos += len(data)
         self.mark = (self.mark + data)[-64:]
+        if at_start and data.startswith(b"\xef\xbb\xbf"):
+            data = data[3:]  # a UTF-8 byte-order mark is not text (as the full read drops it)
         out.extend(self.feed.data(data, now))
         return out, len(data) == limit
 
@@ -418,7 +440,7 @@ class Follow:
         for s in sources:
             if s.path is None:
                 self._stdin_feed = Feed(s, self.zone, self.idle)
-                self.stdin = self.stdin or StdinReader()
+                self.stdin = self.stdin or StdinReader(s, self.problems, self.text_mode)
             else:
                 self._watch_file(s.path, s.name, s.index)
         for p in missing:

@@ -148,10 +148,14 @@ def report_problems(problems: list[str], term: Terminal) -> bool:
     return failed
 
 
-def exit_status(found: int, problems: list[str], term: Terminal) -> int:
-    """0 something found, 1 nothing, 2 an input could not be read (after saying which)."""
+def exit_status(found: int, problems: list[str], term: Terminal, nothing: Callable[[], None] | None = None) -> int:
+    """0 something found, 1 nothing (after ``nothing()`` says what was searched), 2 an input could not be
+    read (after saying which; the error is the one line then)."""
+    sys.stdout.flush()
     if report_problems(problems, term):
         return 2
+    if not found and nothing is not None:
+        nothing()
     return 0 if found else 1
 
 
@@ -256,10 +260,9 @@ def run_search(search: Callable[..., SearchResult], sources: list[str], opts: Lo
             term.write(render.dumps(result.summary()) + "\n")
     if result.events:
         warn_skew(term, result.events, opts.zone)
-    else:
-        nothing_found(term, f"no event {'carries' if title == 'Request' else 'matches'} {result.query}",
-                      result.sources_scanned, result.bytes_scanned, event_filter, explain(result) if explain else None)
-    return exit_status(len(result.events), result.problems, term)
+    what = f"no event {'carries' if title == 'Request' else 'matches'} {result.query}"
+    return exit_status(len(result.events), result.problems, term, lambda: nothing_found(
+        term, what, result.sources_scanned, result.bytes_scanned, event_filter, explain(result) if explain else None))
 
 
 def write_result(result: SearchResult, term: Terminal, opts: LogOptions, title: str, display: render.Display) -> None:

@@ -59,6 +59,7 @@ def merge(paths: tuple[str, ...], opts: LogOptions) -> int:
             n = write_events(run.events, term, opts)
         else:
             n = render.write_rendered(run.rendered(partial(render.plain_text, short_tb=opts.short_tb)), term)
-    if not n:
-        nothing_found(term, "no events", len(run.sources), run.bytes_total, event_filter)
-    return exit_status(n, run.problems, term)
+    # no events at all: the sources held no text (or said why); with a filter, say what was searched
+    nothing = (lambda: nothing_found(term, "no events", len(run.sources), run.bytes_total, event_filter)
+               ) if event_filter else None
+    return exit_status(n, run.problems, term, nothing)

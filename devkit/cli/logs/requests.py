@@ -70,10 +70,9 @@ def requests(paths: tuple[str, ...], failed: bool, slowest: int | None, sort: st
     if not opts.as_json and rows and not term.is_terminal:
         term.info(hint(rows[0], paths, opts))
     _warn_skew(result, rows, term)
-    if not rows:
-        what = "no failed request" if failed else "no request"
-        nothing_found(term, what, result.sources_scanned, result.bytes_scanned, event_filter)
-    return exit_status(len(rows), result.problems, term)
+    what = "no failed request" if failed else "no request"
+    return exit_status(len(rows), result.problems, term,
+                       lambda: nothing_found(term, what, result.sources_scanned, result.bytes_scanned, event_filter))
 
 
 def hint(row: RequestRow, paths: Sequence[str], opts: LogOptions) -> str:
