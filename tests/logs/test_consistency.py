@@ -78,6 +78,7 @@ def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
 
     if seed % 3 == 0:
         monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)  # force the whole-file fallbacks too
+        monkeypatch.setattr(scan, "DENSE_RATIO", 0)
     elif seed % 3 == 1:
         monkeypatch.setattr(scan, "DENSE_HITS", 2)
     for ident in ids:
@@ -184,6 +185,7 @@ def test_trace_equals_full_read_with_container_wrappers(tmp_path, seed, kind, mo
 
     if seed % 2 == 1:
         monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)
+        monkeypatch.setattr(scan, "DENSE_RATIO", 0)
     for ident in ids:
         matcher = IdMatcher(ident)
         fast = search(paths, matcher, query=ident, zone=UTC).events
