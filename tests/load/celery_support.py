@@ -162,8 +162,9 @@ def report(proc) -> dict:
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
-def close_connections(run_id: str, expected: int, timeout: float = 20.0) -> int:
-    """Close, server side, only the connections of one devkit run (named after its run ID)."""
+def close_connections(run_id: str, roles: tuple[str, ...], timeout: float = 20.0) -> int:
+    """Close, server side, only the connections of one devkit run (named after its run ID and
+    their role: control, tracker, publisher N), once one of each role is up."""
     import shutil
 
     ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
@@ -173,8 +174,10 @@ def close_connections(run_id: str, expected: int, timeout: float = 20.0) -> int:
     while time.monotonic() < deadline:
         listing = subprocess.run([ctl, "list_connections", "pid", "client_properties", "-q"],
                                  capture_output=True, text=True, timeout=30, check=True).stdout
-        pids = [line.split("\t", 1)[0] for line in listing.splitlines() if f"devkit-load-celery {run_id} " in line]
-        if len(pids) >= expected:
+        ours = [line for line in listing.splitlines()
+                if any(f"devkit-load-celery {run_id} {role}" in line for role in roles)]
+        pids = [line.split("\t", 1)[0] for line in ours]
+        if len(pids) >= len(roles):
             for pid in pids:
                 subprocess.run([ctl, "close_connection", pid, "devkit test: broker goes away"],
                                capture_output=True, text=True, timeout=30, check=False)

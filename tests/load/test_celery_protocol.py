@@ -114,7 +114,8 @@ def test_a_redelivered_task_that_ran_twice_is_counted_once():
                   _event(ledger, 0, "task-succeeded", host="b@h", ts=1003.0)]:
         apply_body(ledger, json.dumps(event).encode())
     assert ledger.counts["received"] == 1 and ledger.counts["started"] == 1
-    assert ledger.final_counts[L.SUCCESS] == 1 and ledger.redelivered == 1 and ledger.ran_again == 1
+    assert ledger.final_counts[L.SUCCESS] == 1 and ledger.counts["redelivered"] == 1
+    assert ledger.counts["ran_again"] == 1
     assert ledger.workers == {"a@h": {"received": 1}, "b@h": {"received": 1, "succeeded": 1}}
     assert ledger.runtime[0] == 0.5 and ledger.done_at[0] == 1002.0
     assert ledger.unfinished(2000.0) == {"unconfirmed": 1}  # task 1: published, never confirmed, never seen
@@ -137,7 +138,7 @@ def test_retries_custom_states_and_failures_from_events_and_backend_agree():
     apply_meta(ledger, {"task_id": ledger.ids.make(1), "status": "FAILURE", "traceback": "tb",
                         "result": {"exc_type": "ValueError", "exc_message": ["boom"]}}, 1000.0)
     assert (ledger.retries, ledger.counts["retried"]) == (1, 1)
-    assert ledger.redelivered == 0  # a retry is a new attempt, not a redelivery
+    assert ledger.counts["redelivered"] == 0  # a retry is a new attempt, not a redelivery
     assert ledger.final_counts == {L.SUCCESS: 1, L.FAILURE: 1, L.REVOKED: 0, L.EXPIRED: 1, L.REJECTED: 0}
     assert ledger.failures["ValueError"]["count"] == 1 and "ValueError: boom" in ledger.failures["ValueError"]["traceback"]
     assert {k: sum(v) for k, v in ledger.custom_seen.items()} == {"GOING_TO_SLEEP": 1}

@@ -179,3 +179,26 @@ def test_library_api(world):
     assert seen and seen[-1].sent == 20 and seen[0].notes  # progress carries the enable_events note
     info = inspect_workers(BROKER, world.control, 0.5)
     assert [w.hostname for w in info] == [world.workers[0].hostname]
+
+
+def test_logs_trace_finds_a_task_in_the_worker_log_by_its_id(world):
+    from click.testing import CliRunner
+
+    from devkit.cli import cli
+
+    ok = report(run(world, f"{TASKS}.add", "--args", "[20, 22]", "-n", "2"))
+    bad = report(run(world, f"{TASKS}.boom", "-n", "2"))
+    log = str(world.workers[0].log)
+    trace = CliRunner().invoke(cli, ["logs", "trace", ok["last_task_id"], log, "--tz", "UTC"])
+    assert trace.exit_code == 0, trace.output
+    lines = [line for line in trace.stdout.splitlines() if ok["last_task_id"] in line]
+    assert len(lines) == 2 and "received" in lines[0] and "succeeded in" in lines[1] and lines[1].endswith(": 42")
+    trace = CliRunner().invoke(cli, ["logs", "trace", bad["first_task_id"], log, "--tz", "UTC", "--json"])
+    assert trace.exit_code == 0, trace.output
+    import json
+
+    events = [json.loads(line) for line in trace.stdout.splitlines() if line.startswith("{")]
+    raised = [e for e in events if "raised unexpected" in json.dumps(e)]
+    assert len(events) == 2 and len(raised) == 1
+    text = json.dumps(raised[0])
+    assert "Traceback (most recent call last)" in text and "ValueError: boom" in text and "devkit_test_tasks.py" in text

@@ -41,6 +41,7 @@ def apply_meta(ledger: L.Ledger, meta, arrival: float, task_id: str | None = Non
     elif status == "RETRY":
         ledger.retried(seq, None, L.BACKEND)
     elif isinstance(status, str) and status not in STANDARD_STATES:
+        ledger.started(seq, None, arrival)  # only running task code sets a custom state
         ledger.custom(seq, status)
 
 

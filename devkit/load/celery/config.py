@@ -120,7 +120,7 @@ def broker_parts(url: str) -> dict:
     scheme = parts.scheme.lower()
     if scheme not in _AMQP_SCHEMES:
         hint = " (devkit load celery speaks AMQP: RabbitMQ brokers only)" if scheme else ""
-        raise InputError(f"--broker must look like amqp://user:password@host:5672//, got {safe!r}{hint}")
+        raise InputError(f"--broker must be a RabbitMQ URL such as amqp://localhost:5672//, got {safe!r}{hint}")
     return {
         "host": parts.hostname or "localhost",
         "port": port or _AMQP_SCHEMES[scheme],

@@ -15,7 +15,7 @@ from array import array
 from devkit.load.celery.protocol import TaskIds
 
 # flags
-CONFIRMED, NACKED, RETURNED, RECEIVED, STARTED, RETRIED, REDELIVERED = 1, 2, 4, 8, 16, 32, 64
+CONFIRMED, NACKED, RETURNED, RECEIVED, STARTED, RETRIED, REDELIVERED, RAN_AGAIN = 1, 2, 4, 8, 16, 32, 64, 128
 # terminal states
 SUCCESS, FAILURE, REVOKED, EXPIRED, REJECTED = 1, 2, 3, 4, 5
 FINAL_NAMES = {SUCCESS: "succeeded", FAILURE: "failed", REVOKED: "revoked", EXPIRED: "expired", REJECTED: "rejected"}
@@ -41,11 +41,10 @@ class Ledger:
         self.last_custom = bytearray()
         self.custom_names: list[str] = [""]
         self.custom_seen: dict[str, bytearray] = {}
-        self.counts = {name: 0 for name in ("confirmed", "nacked", "returned", "received", "started", "retried")}
+        self.counts = {name: 0 for name in ("confirmed", "nacked", "returned", "received", "started", "retried",
+                                            "redelivered", "ran_again")}
         self.final_counts = {code: 0 for code in FINAL_NAMES}
         self.retries = 0
-        self.redelivered = 0
-        self.ran_again = 0
         self.events_final = 0  # tasks whose end an event reported (they name the worker)
         self.requeued_rejections = 0
         self.foreign = 0
@@ -109,8 +108,7 @@ class Ledger:
     def received(self, seq: int, host: str | None, retries) -> None:
         retries = retries if isinstance(retries, int) and 0 <= retries < 32767 else 0
         if self.recv_retries[seq] >= retries:
-            self.flags[seq] |= REDELIVERED  # the same attempt again: the broker redelivered it
-            self.redelivered += 1
+            self._flag(seq, REDELIVERED, "redelivered")  # the same attempt again: the broker redelivered it
         else:
             self.recv_retries[seq] = retries
         self._flag(seq, RECEIVED, "received")
@@ -150,7 +148,7 @@ class Ledger:
                runtime: float | None = None) -> bool:
         """A terminal state; False when this task already had one (it is counted once)."""
         if self.final_by[seq] & source:
-            self.ran_again += 1  # the same source saw it finish twice: it ran twice
+            self._flag(seq, RAN_AGAIN, "ran_again")  # the same source saw it end twice: it ran twice
             return False
         self.final_by[seq] |= source
         if source == EVENTS:

@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from array import array
 
-from devkit.load import amqp_shared
+from devkit.load.celery import amqp_shared
 from devkit.load.celery.protocol import JSON, iso_utc, task_body, task_headers
 from devkit.load.stats import SampleBuffer
 
@@ -152,8 +152,7 @@ class Publisher:
 
     def _on_channel_closed(self, _channel, reason) -> None:
         if not self.closing:
-            self.run.connection_failed(f"publisher {self.index}: channel closed by the broker: "
-                                       f"{amqp_shared.describe_reason(reason)}")
+            self.run.connection_failed(f"publisher {self.index}: {amqp_shared.channel_closed_text(reason)}")
         self.close()
 
     def _on_blocked(self, _connection, _frame) -> None:

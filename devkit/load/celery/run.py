@@ -29,7 +29,8 @@ from devkit.load.stats import percentiles_ms, samples_from_bytes
 TICK = 0.05
 PROGRESS_INTERVAL = 0.1
 CLOSE_GRACE = 5.0  # seconds the connections get to close before the loop is stopped anyway
-EVENTS_GRACE = 1.0  # seconds to wait for trailing events once the backend reported every end
+EVENTS_GRACE = 2.5  # seconds to wait for trailing events once the backend reported every end: an
+# idle worker flushes its buffered task events on its next loop turn, up to its 2 s heartbeat later
 ENABLED = "task events enabled"  # a worker's answer when devkit switched its events on
 
 
@@ -286,7 +287,7 @@ class _Run:
             rejected=finals[L.REJECTED],
             custom_states={name: sum(seen) for name, seen in sorted(ledger.custom_seen.items())},
             unfinished=sum(unfinished.values()), unfinished_by_state=unfinished,
-            redelivered=ledger.redelivered, ran_again=ledger.ran_again,
+            redelivered=counts["redelivered"], ran_again=counts["ran_again"],
             elapsed_s=elapsed, rate=counts["confirmed"] / elapsed if elapsed else 0.0,
             completed_rate=ledger.finished / tracked if tracked else 0.0, tracked_s=tracked,
             confirm_latency_ms=percentiles_ms(samples_from_bytes(p.latency.tobytes() for p in self.publishers)),

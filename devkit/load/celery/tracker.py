@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from devkit.load import amqp_shared
+from devkit.load.celery import amqp_shared
 from devkit.load.celery import backends, events
 from devkit.load.celery.protocol import decode_json
 
@@ -46,7 +46,7 @@ class Tracker:
 
     def _on_channel_closed(self, _channel, reason) -> None:
         if not self.closing:
-            self.run.connection_failed(f"tracker: channel closed by the broker: {amqp_shared.describe_reason(reason)}")
+            self.run.connection_failed(f"tracker: {amqp_shared.channel_closed_text(reason)}")
         self.close()
 
     def _on_channel_open(self, channel) -> None:
