@@ -172,3 +172,30 @@ def test_exception_names():
     assert exception_name("celery.exceptions.NotRegistered('x')") == "celery.exceptions.NotRegistered"
     assert exception_name("") == "unknown" and exception_name(None) == "unknown"
     assert isinstance(_ledger(1).sent_at, array)
+
+
+@pytest.mark.parametrize("options", [{}, {"countdown": 5.0, "expires": 30.0, "priority": 7},
+                                     {"eta": parse_expires("2030-01-01T00:00:00Z")}])
+def test_spliced_frames_are_byte_for_byte_what_pika_would_send(options):
+    from pika import frame, spec
+
+    from devkit.load.celery.publisher import TaskMessage
+
+    cfg = CeleryLoadConfig(task="tasks.add", args=[2, "x" * 5000], kwargs={"k": [1, None]}, count=1, **options)
+    message = TaskMessage(cfg, TaskIds(cfg.run_id))
+    template = message.frames_template(3, 4088)
+    assert template is not None
+    for seq, now in ((0, 1795425201.25), (987654, 1795425299.0)):
+        message.prepare(seq, now)
+        pika_frames = [frame.Method(3, spec.Basic.Publish(exchange="", routing_key="celery", mandatory=True)).marshal(),
+                       frame.Header(3, len(message.body), message.properties).marshal()]
+        pika_frames += [frame.Body(3, message.body[i:i + 4088]).marshal() for i in range(0, len(message.body), 4088)]
+        assert template.render(message) == b"".join(pika_frames)
+        assert message.headers["id"] == TaskIds(cfg.run_id).make(seq)
+
+
+def test_an_absolute_expiry_is_published_by_pika_itself():
+    from devkit.load.celery.publisher import TaskMessage
+
+    cfg = CeleryLoadConfig(task="tasks.add", count=1, expires=parse_expires("2030-01-01T00:00:00Z"))
+    assert TaskMessage(cfg, TaskIds(cfg.run_id)).frames_template(1, 4088) is None  # the TTL's length varies

@@ -12,7 +12,7 @@ import time
 import uuid
 
 import pytest
-from celery_support import BROKER, close_connections, devkit, make_world, report
+from celery_support import BROKER, close_connections, devkit, make_world
 
 TASKS = "devkit_test_tasks"
 

@@ -5,7 +5,7 @@ team's app; see ``protocol.py``.
 """
 
 from devkit.load.celery.config import CeleryLoadConfig, parse_expires, parse_json_arg, parse_when
-from devkit.load.celery.inspect import WorkerInfo, inspect_workers
+from devkit.load.celery.workers import WorkerInfo, inspect_workers
 from devkit.load.celery.report import CeleryLoadResult, CeleryProgress
 from devkit.load.celery.run import run_celery_load
 

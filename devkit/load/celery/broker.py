@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 
-from devkit.errors import InputError, ServiceError
+from devkit.errors import ServiceError
 from devkit.load.celery.config import broker_parts
 from devkit.secrets import mask_url_passwords
 
@@ -110,9 +110,3 @@ def prepare_run(connection, cfg) -> list[str]:
     except pex.AMQPError as exc:
         raise ServiceError(f"RabbitMQ at {safe}: {type(exc).__name__} {exc}") from None
     return notes
-
-
-def validate_names(*names: str) -> None:
-    for name in names:
-        if len(name.encode("utf-8")) > 255:
-            raise InputError(f"AMQP names are at most 255 bytes: {name[:40]!r}...")

@@ -80,3 +80,52 @@ def broadcast(connection, control_exchange: str, commands: list[tuple[str, dict]
             channel.cancel()
             channel.close()
     return replies
+
+
+ENABLED = "task events enabled"  # a worker's answer when this command switched its events on
+
+
+def switch_events_on(connection, cfg, stop: Callable[[], bool] | None = None) -> tuple[dict, list[str]]:
+    """Ask every worker to send task events (as Flower does) and whether it knows the task.
+
+    Returns what to report (``{"sent", "replies": {worker: answer}}``) and notes for the user.
+    """
+    replies = broadcast(connection, cfg.control_exchange, [("enable_events", {}), ("registered", {"taskinfoitems": []})],
+                        cfg.control_timeout, stop=stop)
+    answers = {host: (reply.get("ok") or reply.get("error")) if isinstance(reply, dict) else str(reply)
+               for host, reply in replies.of("enable_events").items()}
+    info = {"sent": replies.listening, "replies": answers}
+    if not replies.listening:
+        return info, [f"no worker listens on control exchange {cfg.control_exchange}.pidbox: enable_events not "
+                      "sent (start workers with -E, or they will send no events)"]
+    notes = [f"sent enable_events on {cfg.control_exchange}.pidbox: " + (
+        ", ".join(f"{host} ({answer})" for host, answer in sorted(answers.items()))
+        or f"no worker answered within {cfg.control_timeout:g}s")]
+    registered = [names for names in replies.of("registered").values() if isinstance(names, list)]
+    if registered and not any(cfg.task in names for names in registered):
+        notes.append(f"no worker that answered has {cfg.task!r} registered: expect NotRegistered failures "
+                     "(devkit load celery --inspect lists the tasks)")
+    return info, notes
+
+
+def switch_events_off(cfg, info: dict) -> list[str]:
+    """``disable_events`` to the workers that *switch_events_on* switched on; notes on failure.
+
+    Records the workers in ``info["restored"]``.
+    """
+    from devkit.load.celery import broker
+
+    answers = (info.get("enable_events") or {}).get("replies") or {}
+    hosts = sorted(host for host, answer in answers.items() if answer == ENABLED)
+    if not hosts:
+        return []
+    connection = None
+    try:
+        connection = broker.connect(cfg.broker, f"devkit-load-celery {cfg.run_id} control")
+        broadcast(connection, cfg.control_exchange, [("disable_events", {})], 0.0, destination=hosts)
+        info["restored"] = hosts
+        return []
+    except Exception as exc:  # the run's account matters more than this courtesy
+        return [f"could not switch task events back off on {', '.join(hosts)}: {exc}"]
+    finally:
+        broker.close_quietly(connection)

@@ -9,7 +9,6 @@ unfinished.
 
 from __future__ import annotations
 
-import time
 from array import array
 
 from devkit.load.celery.protocol import TaskIds
@@ -51,9 +50,7 @@ class Ledger:
         self.undecodable = 0
         self.failures: dict[str, dict] = {}
         self.workers: dict[str, dict[str, int]] = {}
-        self.first_done = 0.0
         self.last_done = 0.0
-        self.last_change = time.monotonic()
 
     def __len__(self) -> int:
         return len(self.flags)
@@ -82,7 +79,6 @@ class Ledger:
             return False
         self.flags[seq] |= bit
         self.counts[name] += 1
-        self.last_change = time.monotonic()
         return True
 
     def confirmed(self, seq: int) -> None:
@@ -142,7 +138,6 @@ class Ledger:
         except ValueError:
             self.last_custom[seq] = 0
         self._flag(seq, RECEIVED, "received")
-        self.last_change = time.monotonic()
 
     def finish(self, seq: int, code: int, host: str | None, ts: float, source: int,
                runtime: float | None = None) -> bool:
@@ -161,11 +156,9 @@ class Ledger:
         self.final[seq] = code
         self.final_counts[code] += 1
         self.done_at[seq] = ts
-        self.first_done = ts if not self.first_done else min(self.first_done, ts)
         self.last_done = max(self.last_done, ts)
         if code != REVOKED and code != EXPIRED:
             self._flag(seq, RECEIVED, "received")
-        self.last_change = time.monotonic()
         return True
 
     def failed(self, seq: int, host: str | None, ts: float, source: int, kind: str, exception: str,

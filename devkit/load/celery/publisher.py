@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from array import array
 
-from devkit.load.celery import amqp_shared
+from devkit.load.celery import reasons
 from devkit.load.celery.protocol import JSON, iso_utc, task_body, task_headers
 from devkit.load.stats import SampleBuffer
 
@@ -75,6 +75,39 @@ class TaskMessage:
     def reply_to(self, queue: str) -> None:
         self.properties.reply_to = queue
 
+    def frames_template(self, channel_number: int, body_max: int):
+        """Method, header and body frames of one task, marshaled once, with fixed-length
+        placeholders where the task ID (and a relative ETA or expiry) go; None when the
+        properties vary in length per task (an absolute --expires) or a placeholder is ambiguous.
+
+        pika spends most of a publish encoding the ~20 protocol-2 headers; splicing 36 bytes
+        into ready frames instead is what lets one process keep the broker busy.
+        """
+        from pika import frame, spec
+
+        if self.expires_epoch is not None:
+            return None
+        headers, props = self.headers, self.properties
+        marks = {"id": _ID_MARK}
+        if self.cfg.countdown:
+            marks["eta"] = _ETA_MARK
+        if self.cfg.expires is not None:
+            marks["expires"] = _EXPIRES_MARK
+        saved = {key: headers[key] for key in marks}
+        headers.update(marks)
+        headers["root_id"] = props.correlation_id = _ID_MARK
+        try:
+            method = frame.Method(channel_number, spec.Basic.Publish(
+                exchange=self.cfg.exchange, routing_key=self.cfg.publish_routing_key, mandatory=True)).marshal()
+            header = frame.Header(channel_number, len(self.body), props).marshal()
+        finally:
+            headers.update(saved)
+        if header.count(_ID_MARK.encode()) != 3 or any(header.count(m.encode()) != 1 for m in marks.values() if m != _ID_MARK):
+            return None
+        body = b"".join(frame.Body(channel_number, self.body[i:i + body_max]).marshal()
+                        for i in range(0, len(self.body), body_max))
+        return _FrameTemplate(method + header + body, bool(self.cfg.countdown), self.cfg.expires is not None)
+
     def prepare(self, seq: int, now: float) -> tuple[float, float]:
         """Set this task's ID (and relative ETA/expiry); returns (due, expires) epochs or 0."""
         task_id = self.ids.make(seq)
@@ -92,6 +125,33 @@ class TaskMessage:
             expires = now + cfg.expires
             headers["expires"] = iso_utc(expires)
         return due, expires
+
+
+_ID_MARK = "\x01" * 36  # placeholders of the lengths their values always have
+_ETA_MARK = "\x02" * 32  # iso_utc(): 2026-11-20T09:13:21.734000+00:00
+_EXPIRES_MARK = "\x03" * 32
+
+
+class _FrameTemplate:
+    def __init__(self, data: bytes, eta: bool, expires: bool) -> None:
+        self.data, self.eta, self.expires = data, eta, expires
+        self.id_mark, self.eta_mark, self.expires_mark = (m.encode() for m in (_ID_MARK, _ETA_MARK, _EXPIRES_MARK))
+
+    def render(self, message: TaskMessage) -> bytes | None:
+        """The frames of the task *message* was just prepared for (None: a value's length changed)."""
+        headers = message.headers
+        data = self.data.replace(self.id_mark, headers["id"].encode())
+        if self.eta:
+            eta = headers["eta"].encode()
+            if len(eta) != 32:
+                return None
+            data = data.replace(self.eta_mark, eta)
+        if self.expires:
+            expires = headers["expires"].encode()
+            if len(expires) != 32:
+                return None
+            data = data.replace(self.expires_mark, expires)
+        return data
 
 
 class Publisher:
@@ -117,14 +177,13 @@ class Publisher:
         self.blocked = False
         self.timer = None
         self.deadline = 0.0
+        self.template: _FrameTemplate | None = None
 
     # ---- connection ------------------------------------------------------------------------
     def open(self, params, ioloop) -> None:
         import pika
 
-        from devkit.load.amqp_producer import _batching_connection_class
-
-        self.connection = _batching_connection_class(pika)(
+        self.connection = pika.SelectConnection(
             params, on_open_callback=self._on_open, on_open_error_callback=self._on_open_error,
             on_close_callback=self._on_closed, custom_ioloop=ioloop,
         )
@@ -136,23 +195,24 @@ class Publisher:
 
     def _on_open_error(self, _connection, exc) -> None:
         self.done = True
-        self.run.connection_failed(f"publisher {self.index}: cannot connect: {amqp_shared.describe_reason(exc)}")
+        self.run.connection_failed(f"publisher {self.index}: cannot connect: {reasons.describe_reason(exc)}")
 
     def _on_channel_open(self, channel) -> None:
         self.channel = channel
+        self.template = self.run.message.frames_template(channel.channel_number, self.connection._body_max_length)
         channel.add_on_close_callback(self._on_channel_closed)
         channel.add_on_return_callback(self._on_return)
         channel.confirm_delivery(self._on_confirm, callback=lambda _frame: self.run.publisher_ready(self))
 
     def _on_closed(self, _connection, reason) -> None:
         if not self.closing:
-            self.run.connection_failed(f"publisher {self.index}: connection lost: {amqp_shared.describe_reason(reason)}")
+            self.run.connection_failed(f"publisher {self.index}: connection lost: {reasons.describe_reason(reason)}")
         self.done = True
         self.run.publisher_closed(self)
 
     def _on_channel_closed(self, _channel, reason) -> None:
         if not self.closing:
-            self.run.connection_failed(f"publisher {self.index}: {amqp_shared.channel_closed_text(reason)}")
+            self.run.connection_failed(f"publisher {self.index}: {reasons.channel_closed_text(reason)}")
         self.close()
 
     def _on_blocked(self, _connection, _frame) -> None:
@@ -172,14 +232,13 @@ class Publisher:
         if not self.publishing or self.blocked or self.channel is None or not self.channel.is_open:
             return
         run, ledger, message = self.run, self.ledger, self.run.message
-        schedule = run.schedule
+        schedule, template = run.schedule, self.template
         publish = self.channel.basic_publish
         exchange, rkey = self.cfg.exchange, self.cfg.publish_routing_key
-        body, props = message.body, message.properties
         window = self.cfg.window
         wall, monotonic = time.time, time.monotonic
+        frames: list[bytes] = []
         delay = None
-        self.connection.start_batch()
         try:
             for _ in range(_BURST):
                 if self.sent - self.settled >= window:
@@ -198,12 +257,20 @@ class Publisher:
                     ledger.due_at[seq], ledger.expires_at[seq] = due, expires
                 self.tag_seq.append(seq)
                 self.status.append(0)
-                publish(exchange, rkey, body, props, True)
+                data = template.render(message) if template is not None else None
+                if data is not None:
+                    frames.append(data)
+                else:
+                    if frames:  # keep the order of delivery tags
+                        self.connection._output_marshaled_frames([b"".join(frames)])
+                        frames.clear()
+                    publish(exchange, rkey, message.body, message.properties, True)
                 self.sent += 1
             else:
                 delay = 0.0
         finally:
-            self.connection.flush_batch()
+            if frames:  # one write per burst
+                self.connection._output_marshaled_frames([b"".join(frames)])
         if delay is not None and self.publishing:
             self._schedule(delay)
 

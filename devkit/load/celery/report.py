@@ -43,7 +43,7 @@ class CeleryLoadResult(ExitVerdict):
     returned: int
     unconfirmed: int
     received: int | None
-    started: int | None
+    started: int
     succeeded: int
     failed: int
     failures: dict[str, dict]

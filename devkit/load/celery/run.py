@@ -31,7 +31,6 @@ PROGRESS_INTERVAL = 0.1
 CLOSE_GRACE = 5.0  # seconds the connections get to close before the loop is stopped anyway
 EVENTS_GRACE = 2.5  # seconds to wait for trailing events once the backend reported every end: an
 # idle worker flushes its buffered task events on its next loop turn, up to its 2 s heartbeat later
-ENABLED = "task events enabled"  # a worker's answer when devkit switched its events on
 
 
 class _Run:
@@ -92,45 +91,15 @@ class _Run:
         try:
             self.notes += broker.prepare_run(connection, cfg)
             if cfg.events and cfg.enable_events and self.signal is None:
-                self._enable_events(connection)
+                info, notes = control.switch_events_on(connection, cfg, stop=lambda: self.signal is not None)
+                self.events_info["enable_events"] = info
+                self.notes += notes
         finally:
             broker.close_quietly(connection)
-
-    def _enable_events(self, connection) -> None:
-        cfg = self.cfg
-        replies = control.broadcast(connection, cfg.control_exchange,
-                                    [("enable_events", {}), ("registered", {"taskinfoitems": []})],
-                                    cfg.control_timeout, stop=lambda: self.signal is not None)
-        answers = {host: (reply.get("ok") or reply.get("error")) if isinstance(reply, dict) else str(reply)
-                   for host, reply in replies.of("enable_events").items()}
-        self.events_info["enable_events"] = {"sent": replies.listening, "replies": answers}
-        if not replies.listening:
-            self.notes.append(f"no worker listens on control exchange {cfg.control_exchange}.pidbox: "
-                              "enable_events not sent (start workers with -E, or they will send no events)")
-            return
-        self.notes.append(f"sent enable_events on {cfg.control_exchange}.pidbox: " + (
-            ", ".join(f"{host} ({answer})" for host, answer in sorted(answers.items()))
-            or f"no worker answered within {cfg.control_timeout:g}s"))
-        registered = replies.of("registered")
-        if registered and not any(cfg.task in (names or []) for names in registered.values() if isinstance(names, list)):
-            self.notes.append(f"no worker that answered has {cfg.task!r} registered: expect NotRegistered failures "
-                              "(devkit load celery --inspect lists the tasks)")
 
     def restore_events(self) -> None:
         """Switch task events back off on the workers that had them off before this run."""
-        info = self.events_info.get("enable_events") or {}
-        hosts = sorted(h for h, answer in (info.get("replies") or {}).items() if answer == ENABLED)
-        if not hosts:
-            return
-        connection = None
-        try:
-            connection = broker.connect(self.cfg.broker, f"devkit-load-celery {self.cfg.run_id} control")
-            control.broadcast(connection, self.cfg.control_exchange, [("disable_events", {})], 0.0, destination=hosts)
-            self.events_info["restored"] = hosts
-        except Exception as exc:  # the run's account matters more than this courtesy
-            self.notes.append(f"could not switch task events back off on {', '.join(hosts)}: {exc}")
-        finally:
-            broker.close_quietly(connection)
+        self.notes += control.switch_events_off(self.cfg, self.events_info)
 
     # ---- the IO loop -------------------------------------------------------------------------
     def loop(self) -> None:
@@ -275,13 +244,11 @@ class _Run:
             self.notes.append(f"{ledger.undecodable:,} event or result messages were not JSON and were skipped")
         if ledger.foreign:
             self.notes.append(f"{ledger.foreign:,} events or results were about other clients' tasks (ignored)")
-        events_seen = cfg.events
         return CeleryLoadResult(
             task=cfg.task, queue=cfg.queue or cfg.exchange, broker=cfg.safe_broker, run_id=cfg.run_id,
             requested=cfg.count, sent=sent, confirmed=counts["confirmed"], nacked=counts["nacked"],
             returned=counts["returned"], unconfirmed=unsettled,
-            received=counts["received"] if events_seen else None,
-            started=counts["started"] if events_seen or self.backend else None,
+            received=counts["received"] if cfg.events else None, started=counts["started"],
             succeeded=finals[L.SUCCESS], failed=finals[L.FAILURE], failures=ledger.failures,
             retried=counts["retried"], retries=ledger.retries, revoked=finals[L.REVOKED], expired=finals[L.EXPIRED],
             rejected=finals[L.REJECTED],

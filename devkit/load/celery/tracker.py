@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 
-from devkit.load.celery import amqp_shared
+from devkit.load.celery import reasons
 from devkit.load.celery import backends, events
 from devkit.load.celery.protocol import decode_json
 
@@ -36,17 +36,17 @@ class Tracker:
 
     def _on_open_error(self, _connection, exc) -> None:
         self.done = True
-        self.run.connection_failed(f"tracker: cannot connect: {amqp_shared.describe_reason(exc)}")
+        self.run.connection_failed(f"tracker: cannot connect: {reasons.describe_reason(exc)}")
 
     def _on_closed(self, _connection, reason) -> None:
         if not self.closing:
-            self.run.connection_failed(f"tracker: connection lost: {amqp_shared.describe_reason(reason)}")
+            self.run.connection_failed(f"tracker: connection lost: {reasons.describe_reason(reason)}")
         self.done = True
         self.run.tracker_closed()
 
     def _on_channel_closed(self, _channel, reason) -> None:
         if not self.closing:
-            self.run.connection_failed(f"tracker: {amqp_shared.channel_closed_text(reason)}")
+            self.run.connection_failed(f"tracker: {reasons.channel_closed_text(reason)}")
         self.close()
 
     def _on_channel_open(self, channel) -> None:
