@@ -150,6 +150,39 @@ def make_world(tmp_path_factory) -> World:
     return World(tmp_path_factory.mktemp("celery"))
 
 
+def worker_world(name: str, backend: str | None = "rpc://", scope: str = "module", workers: int = 1, **options):
+    """A fixture: a private world with *workers* running workers (``name``, ``name-2``, ...)."""
+
+    @pytest.fixture(scope=scope)
+    def world(tmp_path_factory):
+        w = make_world(tmp_path_factory)
+        try:
+            for k in range(workers):
+                w.start(name if k == 0 else f"{name}-{k + 1}", backend=backend, **options)
+            yield w
+        finally:
+            w.cleanup()
+
+    return world
+
+
+@contextlib.contextmanager
+def running(*args: str, **kwargs):
+    """``devkit ARGS`` in the background (pipes for stdout/stderr); killed if still there after."""
+    proc = subprocess.Popen([sys.executable, "-m", "devkit", *args], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            text=True, stdin=subprocess.DEVNULL, **kwargs)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                if kwargs.get("start_new_session"):
+                    os.killpg(proc.pid, signal.SIGKILL)
+                else:
+                    proc.kill()
+            proc.wait()
+
+
 def devkit(*args: str, timeout: float = 120, **kwargs) -> subprocess.CompletedProcess:
     """``devkit ARGS`` as a real process (signals, exit codes, stdout/stderr apart)."""
     return subprocess.run([sys.executable, "-m", "devkit", *args], capture_output=True, text=True, timeout=timeout,

@@ -5,27 +5,16 @@ from __future__ import annotations
 
 import json
 import re
-import subprocess
-import sys
 import time
 
-import pytest
-from celery_support import make_world
+from celery_support import running, worker_world
 
 TASKS = "devkit_test_tasks"
 COUNT = 24
 _ID = r"\[([0-9a-f-]{36})\]"
 
 
-@pytest.fixture
-def world(tmp_path_factory):
-    w = make_world(tmp_path_factory)
-    try:
-        w.start("doomed", backend="rpc://", prefetch=4)
-        w.start("survivor", backend="rpc://", prefetch=4)
-        yield w
-    finally:
-        w.cleanup()
+world = worker_world("doomed", backend="rpc://", scope="function", workers=2, prefetch=4)
 
 
 def _ids(worker, what: str) -> list[str]:
@@ -34,10 +23,9 @@ def _ids(worker, what: str) -> list[str]:
 
 def test_killed_worker_tasks_are_redelivered_and_counted_once(world):
     doomed, survivor = world.workers
-    cmd = [sys.executable, "-m", "devkit", "load", "celery", f"{TASKS}.slow", "--args", "[0.15]", "-n", str(COUNT),
-           "--result-backend", "rpc://", "--wait", "60s", *world.args(), "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
-    try:
+    args = ["load", "celery", f"{TASKS}.slow", "--args", "[0.15]", "-n", str(COUNT), "--result-backend", "rpc://",
+            "--wait", "60s", *world.args(), "--json"]
+    with running(*args) as proc:
         deadline = time.monotonic() + 60
         while doomed.count("] succeeded in") < 3:
             assert time.monotonic() < deadline, "the first worker never got going"
@@ -45,10 +33,6 @@ def test_killed_worker_tasks_are_redelivered_and_counted_once(world):
             time.sleep(0.02)
         doomed.kill()  # mid-task: its running task and its prefetched ones were never acked
         out, err = proc.communicate(timeout=120)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 0, err
     doc = json.loads(out.strip().splitlines()[-1])
 

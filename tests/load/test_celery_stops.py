@@ -12,19 +12,12 @@ import time
 import uuid
 
 import pytest
-from celery_support import BROKER, close_connections, devkit, make_world
+from celery_support import BROKER, close_connections, devkit, running, worker_world
 
 TASKS = "devkit_test_tasks"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    w = make_world(tmp_path_factory)
-    try:
-        w.start("stops", backend="rpc://")
-        yield w
-    finally:
-        w.cleanup()
+world = worker_world("stops", backend="rpc://")
 
 
 def _gone(pgid: int) -> bool:
@@ -37,11 +30,9 @@ def _gone(pgid: int) -> bool:
 
 @pytest.mark.parametrize("signum, code", [(signal.SIGINT, 130), (signal.SIGTERM, 143)])
 def test_a_signal_ends_the_run_with_its_exact_report_and_no_process_left(world, signum, code):
-    cmd = [sys.executable, "-m", "devkit", "load", "celery", f"{TASKS}.slow", "--args", "[0.01]", "--rate", "40",
-           "--duration", "60s", *world.args(), "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL,
-                            start_new_session=True)
-    try:
+    args = ["load", "celery", f"{TASKS}.slow", "--args", "[0.01]", "--rate", "40", "--duration", "60s",
+            *world.args(), "--json"]
+    with running(*args, start_new_session=True) as proc:
         worker = world.workers[0]
         before = worker.count("] succeeded in")
         deadline = time.monotonic() + 30
@@ -52,10 +43,6 @@ def test_a_signal_ends_the_run_with_its_exact_report_and_no_process_left(world, 
         os.kill(proc.pid, signum)
         out, err = proc.communicate(timeout=30)
         took = time.monotonic() - stopped_at
-    finally:
-        if proc.poll() is None:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait()
     assert proc.returncode == code, err
     assert took < 10
     doc = json.loads(out.strip().splitlines()[-1])
@@ -69,16 +56,11 @@ def test_a_signal_ends_the_run_with_its_exact_report_and_no_process_left(world, 
 
 def test_the_broker_going_away_mid_run_exits_2_with_the_counts_so_far(world):
     run_id = uuid.uuid4().hex[:12]
-    cmd = [sys.executable, "-m", "devkit", "load", "celery", f"{TASKS}.add", "--args", "[1, 1]", "--rate", "50",
-           "--duration", "60s", "--run-id", run_id, *world.args(), "--json"]
-    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, stdin=subprocess.DEVNULL)
-    try:
+    args = ["load", "celery", f"{TASKS}.add", "--args", "[1, 1]", "--rate", "50", "--duration", "60s",
+            "--run-id", run_id, *world.args(), "--json"]
+    with running(*args) as proc:
         close_connections(run_id, ("tracker", "publisher 0"))
         out, err = proc.communicate(timeout=60)
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert proc.returncode == 2, err
     doc = json.loads(out.strip().splitlines()[-1])
     assert doc["sent"] == doc["confirmed"] + doc["nacked"] + doc["returned"] + doc["unconfirmed"]

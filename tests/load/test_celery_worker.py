@@ -4,22 +4,14 @@ RabbitMQ: each task's fate, counted exactly, through the CLI and the library."""
 from __future__ import annotations
 
 import pika
-import pytest
-from celery_support import BROKER, devkit, make_world, report
+from celery_support import BROKER, devkit, report, worker_world
 
 from devkit.load.celery import CeleryLoadConfig, inspect_workers, run_celery_load
 
 TASKS = "devkit_test_tasks"
 
 
-@pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    w = make_world(tmp_path_factory)
-    try:
-        w.start("solo", backend="rpc://")
-        yield w
-    finally:
-        w.cleanup()
+world = worker_world("solo", backend="rpc://")
 
 
 def run(world, *args: str, timeout: float = 120):

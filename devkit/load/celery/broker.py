@@ -30,14 +30,18 @@ def parameters(url: str, name: str, heartbeat: int | None = None):
 
 
 def connect(url: str, name: str):
+    """A blocking connection to a Celery broker URL (see *connect_blocking*)."""
+    return connect_blocking(parameters(url, name), mask_url_passwords(url))
+
+
+def connect_blocking(params, safe_url: str):
     """A blocking connection, or ServiceError saying why not (refused, login, vhost)."""
     import pika
     import pika.exceptions as pex
 
     from devkit.load.amqp import _connect_reason
 
-    safe = mask_url_passwords(url)
-    params = parameters(url, name)
+    safe = safe_url
     params.socket_timeout = 5
     try:
         return pika.BlockingConnection(params)
