@@ -84,6 +84,7 @@ def test_backend_urls_and_arguments(tmp_path):
     ({"priority": 300}, "0..255"),
     ({"events": False}, "--no-events needs --result-backend"),
     ({"task": " "}, "TASK_NAME"),
+    ({"run_id": "not-hex"}, "12 lowercase hex digits"),
 ])
 def test_config_rejects_contradictions(changes, message):
     cfg = CeleryLoadConfig(task="tasks.add", count=5)
@@ -179,7 +180,7 @@ def test_exception_names():
 def test_spliced_frames_are_byte_for_byte_what_pika_would_send(options):
     from pika import frame, spec
 
-    from devkit.load.celery.publisher import TaskMessage
+    from devkit.load.celery.messages import TaskMessage
 
     cfg = CeleryLoadConfig(task="tasks.add", args=[2, "x" * 5000], kwargs={"k": [1, None]}, count=1, **options)
     message = TaskMessage(cfg, TaskIds(cfg.run_id))
@@ -195,7 +196,7 @@ def test_spliced_frames_are_byte_for_byte_what_pika_would_send(options):
 
 
 def test_an_absolute_expiry_is_published_by_pika_itself():
-    from devkit.load.celery.publisher import TaskMessage
+    from devkit.load.celery.messages import TaskMessage
 
     cfg = CeleryLoadConfig(task="tasks.add", count=1, expires=parse_expires("2030-01-01T00:00:00Z"))
     assert TaskMessage(cfg, TaskIds(cfg.run_id)).frames_template(1, 4088) is None  # the TTL's length varies

@@ -8,7 +8,7 @@ import re
 import click
 
 from devkit.cli.console import get_terminal
-from devkit.cli.load.common import Duration, fmt_int, latency_row
+from devkit.cli.load.common import Duration, fmt_int, fmt_ms
 from devkit.cli.options import json_option
 from devkit.load.celery.config import (
     DEFAULT_BROKER,
@@ -92,8 +92,6 @@ def celery(task_name, args_json, kwargs_json, broker, result_backend, count, dur
 
     if not task_name:
         raise click.UsageError("give the TASK_NAME to send (devkit load celery --inspect lists them)")
-    if count is None and duration is None:
-        raise click.UsageError("give -n/--count or --duration to bound the run")
     cfg = CeleryLoadConfig(
         task=task_name, args=parse_json_arg(args_json, "--args", list),
         kwargs=parse_json_arg(kwargs_json, "--kwargs", dict), broker=broker, queue=queue, exchange=exchange,
@@ -226,29 +224,41 @@ def _rows(r) -> list[tuple[str, str, str]]:
     rows += [
         ("publish rate", f"{r.rate:,.0f} tasks/s", f"confirmed in {r.elapsed_s:,.3f} s"),
         ("completed rate", f"{r.completed_rate:,.0f} tasks/s", f"first sent to last done: {r.tracked_s:,.3f} s"),
-        ("confirm latency", "ms", latency_row(r.confirm_latency_ms)),
-        ("queue wait", "ms", latency_row(r.queue_wait_ms)),
-        ("run time", "ms", latency_row(r.run_time_ms)),
-        ("end-to-end", "ms", latency_row(r.e2e_latency_ms)),
     ]
-    for host, counts in r.workers.items():
-        done = sum(counts.get(k, 0) for k in ("succeeded", "failed", "revoked", "expired", "rejected"))
-        rows.append((f"worker {_visible(host)}", fmt_int(done),
-                     "  ".join(f"{k} {v:,}" for k, v in sorted(counts.items()))))
     return rows
 
 
-def _render(term, r) -> None:
+_LATENCIES = (("confirm", "confirm_latency_ms"), ("queue wait", "queue_wait_ms"), ("run time", "run_time_ms"),
+              ("end-to-end", "e2e_latency_ms"))
+_WORKER_COLUMNS = ("received", "succeeded", "failed", "retried", "revoked", "expired", "rejected")
+
+
+def _table(*columns: str, header: bool = False):
     from rich.table import Table
 
+    table = Table(show_header=header, box=None, pad_edge=False, header_style="bold")
+    for k, name in enumerate(columns):
+        table.add_column(name, style="bold" if k == 0 else None, justify="left" if k == 0 or name == "" else "right")
+    return table
+
+
+def _render(term, r) -> None:
     term.out.print(f"devkit load celery {_visible(r.task)} → {_visible(r.queue)} ({r.broker})", soft_wrap=True)
-    table = Table(show_header=False, box=None, pad_edge=False)
-    table.add_column("metric", style="bold")
-    table.add_column("value", justify="right")
-    table.add_column("detail")
+    counts = _table("metric", "value", "")
     for row in _rows(r):
-        table.add_row(*row)
-    term.out.print(table)
+        counts.add_row(*row)
+    term.out.print(counts)
+    latency = _table("latency (ms)", "p50", "p95", "p99", "max", header=True)
+    for label, key in _LATENCIES:
+        stats = getattr(r, key) or {}
+        latency.add_row(label, *(fmt_ms(stats.get(p)) for p in ("p50", "p95", "p99", "max")))
+    term.out.print(latency)
+    if r.workers:
+        used = [c for c in _WORKER_COLUMNS if any(w.get(c) for w in r.workers.values()) or c in _WORKER_COLUMNS[:3]]
+        workers = _table("worker", *used, header=True)
+        for host, worker_counts in r.workers.items():
+            workers.add_row(_visible(host), *(fmt_int(worker_counts.get(c, 0)) for c in used))
+        term.out.print(workers)
     for kind, failure in list(r.failures.items())[:1]:
         term.out.print(f"example {_visible(kind)}: task {failure['task_id']}: {_visible(failure['exception'])}",
                        soft_wrap=True)

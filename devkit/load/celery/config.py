@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import socket
 import uuid
 from dataclasses import dataclass, field
@@ -64,6 +65,8 @@ class CeleryLoadConfig:
     def validate(self) -> None:
         """Reject contradictory options with one line each, before touching the broker."""
         broker_parts(self.broker)
+        if not re.fullmatch(r"[0-9a-f]{12}", self.run_id or ""):
+            raise InputError(f"--run-id must be 12 lowercase hex digits (the start of every task ID), got {self.run_id!r}")
         if not self.task or not self.task.strip():
             raise InputError("give the TASK_NAME to send (devkit load celery --inspect lists them)")
         if not isinstance(self.args, list):

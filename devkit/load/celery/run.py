@@ -21,7 +21,8 @@ from devkit.load.celery import ledger as L
 from devkit.load.celery.backends import FilePoller
 from devkit.load.celery.config import CeleryLoadConfig, parse_backend
 from devkit.load.celery.protocol import TaskIds
-from devkit.load.celery.publisher import Publisher, Schedule, TaskMessage
+from devkit.load.celery.messages import TaskMessage
+from devkit.load.celery.publisher import Publisher, Schedule
 from devkit.load.celery.report import CeleryLoadResult, CeleryProgress, latencies
 from devkit.load.celery.tracker import Tracker
 from devkit.load.stats import percentiles_ms, samples_from_bytes
@@ -46,7 +47,6 @@ class _Run:
         self.publishers: list[Publisher] = []
         self.tracker: Tracker | None = None
         self.ioloop = None
-        self.params = None
         self.notes: list[str] = []
         self.errors: list[str] = []
         self.connection_error = False
@@ -106,10 +106,9 @@ class _Run:
         from pika.adapters.select_connection import IOLoop
 
         self.ioloop = IOLoop()
-        self.params = broker.parameters(self.cfg.broker, f"devkit-load-celery {self.cfg.run_id} tracker")
         self.t0 = time.monotonic()
         self.tracker = Tracker(self)
-        self.tracker.open(self.params, self.ioloop)
+        self.tracker.open(broker.parameters(self.cfg.broker, f"devkit-load-celery {self.cfg.run_id} tracker"), self.ioloop)
         self.ioloop.call_later(TICK, self._tick)
         self.ioloop.start()
 
