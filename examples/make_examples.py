@@ -9,6 +9,8 @@ examples/logs/ byte for byte identically.  The pretend system is a small shop:
                                    -> inventory (logstash_formatter v1 JSON)
                                    -> search (ECS JSON)
           orders --(RabbitMQ)--> notifier (docker, logs via logspout as RFC5424 syslog)
+          orders -> pricing (Django + gunicorn in a Kubernetes pod: CRI log under pods/)
+          orders --(RabbitMQ)--> fulfilment (Celery workers under docker compose: compose/fulfilment.log)
     scheduler (oslo.log style, its own req-<uuid> IDs)
 
 examples/expected.json is written from the generator's own bookkeeping (never from devkit):
@@ -32,7 +34,7 @@ UTC = timezone.utc
 START = datetime(2026, 11, 20, 9, 10, 0, tzinfo=UTC)
 DURATION = 600.0  # seconds of traffic
 ROTATE_AT = 257.25  # gateway.log was rotated (copytruncate + gzip) at START + this
-SMTP_DOWN = (350.0, 425.0)  # egress path to the SMTP relay broken
+SMTP_DOWN = (350.0, 425.0)  # egress path to the SMTP relay broken (the courier API sits behind it too)
 PSP_DOWN = (365.0, 418.0)  # egress path to the card processor broken
 OUT = Path(__file__).resolve().parent / "logs"
 # outside logs/ on purpose: it holds every listed ID, so inside logs/ a recursive search would find it
@@ -458,6 +460,130 @@ def host_syslog(t, pri, tag, msg):
 
 
 # -------------------------------------------------------------------------------------
+# the container corner: pricing in a Kubernetes pod, fulfilment under docker compose. They draw
+# from their own random generator, so the rest of the shop's files stay byte for byte the same.
+
+PRICING_POD = "shop_pricing-6f9c7d5b4-k2x8p_3f1d2c4b-8a9e-4b7c-9d6e-5a4b3c2d1e0f"
+PRICING_LOG = f"pods/{PRICING_POD}/pricing/0.log"
+COMPOSE_LOG = "compose/fulfilment.log"
+
+
+def rfc3339_nano(sec: float, fixed: bool = False) -> str:
+    """containerd trims trailing zeros of RFC3339Nano; docker compose -t prints all nine digits."""
+    d = at(sec)
+    digits = "%06d000" % d.microsecond
+    digits = digits if fixed else digits.rstrip("0")
+    return d.strftime("%Y-%m-%dT%H:%M:%S") + (f".{digits}" if digits else "") + "Z"
+
+
+class Pricing:
+    """Django behind gunicorn in a pod. gunicorn's access log on stdout, with %(L)s and the
+    X-Correlation-Id header; Django's documented verbose formatter on stderr; containerd's CRI
+    framing (one record per line, so a traceback is split over stderr records while kubelet's
+    probes keep stdout writing)."""
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+
+    def cri(self, t, stream, text, cid=None, tb=False, group=None) -> None:
+        BOOK.add(PRICING_LOG, t, f"{rfc3339_nano(t)} {stream} F {text}", cid, "pricing", tb, group)
+
+    def access(self, t0, t1, cid, method, path, status, size, ua) -> None:
+        tail = f" {cid}" if cid else " -"
+        self.cri(t1, "stdout", f'10.244.1.{self.rng.randint(10, 40)} - - [{nginx_ts(t1)}] "{method} {path} HTTP/1.1" '
+                               f'{status} {size} "-" "{ua}" {t1 - t0:.6f}{tail}', cid)
+
+    def quote(self, t, cid, no, items, amount) -> None:
+        r = self.rng
+        t1 = t + r.uniform(0.0008, 0.0022)
+        self.cri(t1, "stderr", f"INFO {text_ts(t1)} views 1 140211 quote for order {no} (request {cid}): "
+                               f"{amount} EUR, {items} items", cid)
+        t2 = t1 + r.uniform(0.0004, 0.0011)
+        self.access(t, t2, cid, "POST", "/api/quote", 200, r.randint(80, 120), "python-httpx/0.27.2")
+
+    def background(self) -> None:
+        r = self.rng
+        t = 2.05
+        while t < DURATION:
+            self.access(t, t + 0.0004, None, "GET", "/healthz", 200, 2, "kube-probe/1.31")
+            t += 10
+        for t in (181.5, 481.5):  # the price table refresh fails twice, with a traceback on stderr
+            g = BOOK.new_group()
+            self.cri(t, "stderr", f"ERROR {text_ts(t)} tasks 1 140215 price table refresh failed", tb=True, group=g)
+            lines = ["Traceback (most recent call last):",
+                     '  File "/srv/pricing/pricing/tasks.py", line 58, in refresh_table',
+                     "    rows = fetch_rates(source=settings.RATES_URL)",
+                     '  File "/srv/pricing/pricing/rates.py", line 23, in fetch_rates',
+                     "    raise RatesUnavailable(f\"{source}: HTTP {resp.status_code}\")",
+                     "pricing.rates.RatesUnavailable: https://rates.example.net/v2/eur: HTTP 503"]
+            tt = t
+            for k, line in enumerate(lines):
+                tt += 0.00031
+                if k == 2:  # a kubelet probe lands between two records of the traceback
+                    self.access(tt - 0.0001, tt, None, "GET", "/healthz", 200, 2, "kube-probe/1.31")
+                    tt += 0.00007
+                self.cri(tt, "stderr", line, group=g)
+            t += r.uniform(0.1, 0.2)
+
+
+class Fulfilment:
+    """Celery workers booking couriers, read with `docker compose logs -t` (names padded, docker's
+    RFC3339Nano after the bar). The courier API sits behind the same egress proxy as SMTP."""
+
+    NAMES = ("fulfilment-1", "fulfilment-2", "redis-1")
+
+    def __init__(self, rng: random.Random) -> None:
+        self.rng = rng
+        self.width = max(len(n) for n in self.NAMES)
+        self.courier = 55210
+
+    def line(self, t, name, text, cid=None, tb=False, group=None) -> None:
+        BOOK.add(COMPOSE_LOG, t, f"{name.ljust(self.width)}  | {rfc3339_nano(t, fixed=True)} {text}", cid, name,
+                 tb, group)
+
+    def celery(self, t, level, process, text) -> str:
+        return f"[{text_ts(t)}: {level}/{process}] {text}"
+
+    def book(self, t, cid, no) -> None:
+        r = self.rng
+        name = r.choice(self.NAMES[:2])
+        pool = f"ForkPoolWorker-{r.randint(1, 4)}"
+        task = "%08x-%04x-4%03x-%04x-%012x" % (r.getrandbits(32), r.getrandbits(16), r.getrandbits(12),
+                                               0x8000 | r.getrandbits(14), r.getrandbits(48))
+        full = f"shop.fulfilment.book_courier[{task}]"
+        self.line(t, name, self.celery(t, "INFO", "MainProcess", f"Task {full} received"))
+        t += r.uniform(0.002, 0.02)
+        self.line(t, name, self.celery(t, "INFO", pool, f"{full}: booking courier for order {no} (request {cid})"),
+                  cid)
+        if SMTP_DOWN[0] <= t <= SMTP_DOWN[1]:
+            t += 5.0 + r.uniform(0.001, 0.004)  # requests' connect timeout
+            g = BOOK.new_group()
+            self.line(t, name, self.celery(t, "ERROR", pool, f"Task {full} raised unexpected: ConnectTimeout("
+                                                             "'api.courier.example.net timed out')"), tb=True, group=g)
+            lines = ["Traceback (most recent call last):",
+                     '  File "/usr/local/lib/python3.11/site-packages/celery/app/trace.py", line 477, in trace_task',
+                     "    R = retval = fun(*args, **kwargs)",
+                     '  File "/srv/fulfilment/tasks.py", line 31, in book_courier',
+                     "    resp = courier.post('/v1/bookings', json=payload, timeout=5)",
+                     "requests.exceptions.ConnectTimeout: api.courier.example.net timed out"]
+            for k, text in enumerate(lines):
+                t += 0.00018
+                if k in (1, 4):  # other containers' lines land between the records of the traceback
+                    other = self.NAMES[1] if name == self.NAMES[0] else self.NAMES[0]
+                    redis = "1:M " + at(t).strftime("%d %b %Y %H:%M:%S") + ".%03d" % (at(t).microsecond // 1000)
+                    self.line(t, other if k == 1 else "redis-1",
+                              f"{redis} * 100 changes in 300 seconds. Saving..." if k == 4 else
+                              self.celery(t, "INFO", "MainProcess", "celery@fulfilment events: heartbeat"))
+                    t += 0.00005
+                self.line(t, name, text, group=g)
+            return
+        t += r.uniform(0.2, 0.6)
+        self.courier += r.randint(1, 9)
+        self.line(t, name, self.celery(t, "INFO", pool, f"Task {full} succeeded in {r.uniform(0.2, 0.6):.3f}s: "
+                                                       f"'CR-{self.courier}'"))
+
+
+# -------------------------------------------------------------------------------------
 # the pretend system
 
 
@@ -480,6 +606,9 @@ class Shop:
         self.redis = Container("5e7a0b3c9d12", "/redis", 2291, "redis")
         self.order_no = 1000200
         self.reservation = 88100
+        corner = random.Random(SEED + 1)
+        self.pricing = Pricing(corner)
+        self.fulfilment = Fulfilment(corner)
 
     # ---- small utilities
     def cid(self) -> str:
@@ -673,6 +802,7 @@ class Shop:
         t += self.ms(2, 6)
         o.log(r, t, cid, "INFO", "orders.service", "orders/service.py", 204, "place_order",
               "Stock reserved (%s), charging %s EUR", (res, amount))
+        self.pricing.quote(t + 0.0004, cid, no, len(skus), amount)
         # payments
         t += self.ms(3, 8)
         p = self.pay
@@ -734,6 +864,8 @@ class Shop:
                        "https://shop.example.com/checkout", self.ua())
         # notifier (async, via RabbitMQ)
         self.notify(t_pub + self.ms(15, 120), cid, no, cust, outcome, interleave)
+        if outcome == "ok":
+            self.fulfilment.book(t_pub + 0.031, cid, no)
 
     def notify(self, t, cid, no, cust, outcome, interleave):
         r = self.rng
@@ -958,6 +1090,7 @@ def build() -> tuple[dict, dict]:
               "order_detail": shop.order_detail, "checkout": shop.checkout}[kind]
         fn(t, cid, **kw)
     shop.background()
+    shop.pricing.background()
     ids["scheduler_failure"] = shop.scheduler()
     return ids, {"requests": len(plan)}
 

@@ -10,6 +10,7 @@ import os
 import sys
 from typing import TYPE_CHECKING, TextIO
 
+from devkit.cli.visible import visible_line
 from devkit.secrets import mask_url_passwords
 
 if TYPE_CHECKING:
@@ -81,13 +82,18 @@ class Terminal:
         self.stdout.write(text)
 
     def error(self, message: str) -> None:
-        self.err.print("devkit: error: " + mask_url_passwords(message), style="bold red", soft_wrap=True)
+        self.err.print("devkit: error: " + _diagnostic(message), style="bold red", soft_wrap=True)
 
     def warning(self, message: str) -> None:
-        self.err.print("devkit: warning: " + mask_url_passwords(message), style="yellow", soft_wrap=True)
+        self.err.print("devkit: warning: " + _diagnostic(message), style="yellow", soft_wrap=True)
 
     def info(self, message: str) -> None:
-        self.err.print(mask_url_passwords(message), style="dim", soft_wrap=True)
+        self.err.print(_diagnostic(message), style="dim", soft_wrap=True)
+
+
+def _diagnostic(message: str) -> str:
+    """One line on stderr: passwords masked, control characters (file names!) shown, not obeyed."""
+    return visible_line(mask_url_passwords(message))
 
 
 _terminal: Terminal | None = None

@@ -29,10 +29,17 @@ def paths_argument(fn: F) -> F:
 
 
 def log_output_options(fn: F) -> F:
-    """``--json`` / ``--raw`` / ``--text`` for the ``devkit logs`` commands."""
+    """``--json`` / ``--raw`` / ``--text`` / ``--short-tb`` for the ``devkit logs`` commands."""
+    fn = click.option("--short-tb", is_flag=True,
+                      help="Tracebacks as their last frame and exception line (default: in full).")(fn)
     fn = click.option("--text", "-a", "text_mode", is_flag=True,
                       help="Read files that look binary (NUL bytes) as text instead of skipping them.")(fn)
-    fn = click.option("--raw", is_flag=True, help="Print each event's original lines, unchanged.")(fn)
+    fn = click.option("--raw-tty", is_flag=True,
+                      help="Like --raw, and the exact bytes even on a terminal, control sequences and all "
+                           "(--raw shows them visibly there; into a pipe --raw is always exact).")(fn)
+    fn = click.option("--raw", is_flag=True,
+                      help="Print each event's original lines: the exact bytes into a pipe; on a terminal "
+                           "control characters are shown visibly (see --raw-tty).")(fn)
     fn = json_option(fn)
     return fn
 

@@ -141,7 +141,83 @@ scan(PyObject *self, PyObject *args)
     return Py_BuildValue("(Nn)", list, (Py_ssize_t)total);
 }
 
+/* long_lines(buffer, start, end, min_len) -> [line_start, ...]
+ *
+ * Starts of the lines in [start, end) that are at least about min_len bytes long (every line of
+ * 2*chunk bytes or more is found; chunk = min_len / 2). Such a line holds a whole aligned chunk
+ * with no newline, so one memchr per chunk finds them: in ordinary text memchr stops within a
+ * few hundred bytes, so this costs almost nothing. Container runtimes split lines over 16 KiB into
+ * partial records; an ID cut by such a split is found by looking at these lines.
+ */
+static PyObject *
+long_lines(PyObject *self, PyObject *args)
+{
+    Py_buffer view;
+    Py_ssize_t start, end, min_len;
+    if (!PyArg_ParseTuple(args, "y*nnn", &view, &start, &end, &min_len))
+        return NULL;
+    if (start < 0)
+        start = 0;
+    if (end > view.len)
+        end = view.len;
+    Py_ssize_t chunk = min_len / 2 > 64 ? min_len / 2 : 64;
+    const unsigned char *b = (const unsigned char *)view.buf;
+    Py_ssize_t *found = NULL;
+    size_t count = 0, cap = 0;
+    int nomem = 0;
+
+    Py_BEGIN_ALLOW_THREADS
+    Py_ssize_t pos = start;
+    while (pos < end && !nomem) {
+        Py_ssize_t cend = end - pos > chunk ? pos + chunk : end;
+        const unsigned char *nl = memchr(b + pos, '\n', (size_t)(cend - pos));
+        if (nl != NULL) {
+            pos = (nl - b) + 1;
+            continue;
+        }
+        if (cend - pos < chunk)
+            break; /* the tail is shorter than a chunk */
+        /* a long line covers [pos, cend): find where it starts and ends */
+        Py_ssize_t ls = pos;
+        while (ls > start && b[ls - 1] != '\n')
+            ls--;
+        if (count + 1 > cap) {
+            size_t ncap = cap ? cap * 2 : 16;
+            Py_ssize_t *grown = PyMem_RawRealloc(found, ncap * sizeof(Py_ssize_t));
+            if (grown == NULL) {
+                nomem = 1;
+                break;
+            }
+            found = grown;
+            cap = ncap;
+        }
+        found[count++] = ls;
+        const unsigned char *le = memchr(b + cend, '\n', (size_t)(end - cend));
+        pos = le == NULL ? end : (le - b) + 1;
+    }
+    Py_END_ALLOW_THREADS
+
+    PyBuffer_Release(&view);
+    if (nomem) {
+        PyMem_RawFree(found);
+        return PyErr_NoMemory();
+    }
+    PyObject *list = PyList_New((Py_ssize_t)count);
+    for (size_t i = 0; list != NULL && i < count; i++) {
+        PyObject *n = PyLong_FromSsize_t(found[i]);
+        if (n == NULL) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, n);
+    }
+    PyMem_RawFree(found);
+    return list;
+}
+
 static PyMethodDef methods[] = {
+    {"long_lines", long_lines, METH_VARARGS,
+     "long_lines(buffer, start, end, min_len) -> starts of lines of at least about min_len bytes"},
     {"count_newlines", count_newlines, METH_VARARGS,
      "count_newlines(buffer, start, end) -> number of b'\\n' in buffer[start:end]"},
     {"scan", scan, METH_VARARGS,

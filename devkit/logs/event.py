@@ -2,35 +2,99 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
 from devkit.logs.timestamps import format_utc
 
+_UNSET = object()
+_SLOTS = ("source", "line_numbers", "raw", "format", "ts", "level", "service", "message", "traceback", "fields",
+          "source_index", "ts_inherited", "correlation_id", "status", "duration", "ts_naive", "ts_resolution",
+          "wrapper")
 
-@dataclass
+
 class Event:
     """A stitched record. ``line_numbers`` are 1-based physical lines of ``source``.
 
-    Syslog-stitched events own non-contiguous lines (other containers' records interleave),
-    so ``line_numbers`` is a list, not a range.
+    Syslog- or container-stitched events own non-contiguous lines (other containers' records
+    interleave), so ``line_numbers`` is a list, not a range.
+
+    ``correlation_id``, ``status`` and ``duration`` are normalised across formats from the field
+    registry (``devkit.logs.fields``) the first time they are read, unless the format set them:
+    a full read of a gigabyte never pays for what nobody looks at.
     """
 
-    source: str
-    line_numbers: list[int]
-    raw: list[bytes]
-    format: str
-    ts: float | None = None
-    level: str | None = None
-    service: str | None = None
-    message: str = ""
-    traceback: str | None = None
-    fields: dict = field(default_factory=dict)
-    source_index: int = 0
-    ts_inherited: bool = False
-    correlation_id: str | None = None  # normalised across formats (devkit.logs.fields)
-    status: int | None = None  # HTTP status, where the format logs one
-    duration: float | None = None  # seconds of work that ended at ``ts``, where logged
+    __slots__ = ("source", "line_numbers", "raw", "format", "ts", "level", "service", "message", "traceback",
+                 "fields", "source_index", "ts_inherited", "_correlation_id", "_status", "_duration", "ts_naive",
+                 "ts_resolution", "wrapper")
 
+    def __init__(self, source: str, line_numbers: list[int], raw: list[bytes], format: str,
+                 ts: float | None = None, level: str | None = None, service: str | None = None, message: str = "",
+                 traceback: str | None = None, fields: dict | None = None, source_index: int = 0,
+                 ts_inherited: bool = False, correlation_id: str | None = None, status: int | None = None,
+                 duration: float | None = None, ts_naive: bool = False, ts_resolution: float = 0.0,
+                 wrapper: str | None = None) -> None:
+        self.source = source
+        self.line_numbers = line_numbers
+        self.raw = raw
+        self.format = format
+        self.ts = ts
+        self.level = level
+        self.service = service
+        self.message = message
+        self.traceback = traceback
+        self.fields = {} if fields is None else fields
+        self.source_index = source_index
+        self.ts_inherited = ts_inherited
+        self._correlation_id = _UNSET if correlation_id is None else correlation_id
+        self._status = _UNSET if status is None else status
+        self._duration = _UNSET if duration is None else duration
+        self.ts_naive = ts_naive
+        self.ts_resolution = ts_resolution
+        self.wrapper = wrapper
+
+    # -- normalised on first read ------------------------------------------------------------------
+    @property
+    def correlation_id(self) -> str | None:
+        value = self._correlation_id
+        if value is _UNSET:
+            from devkit.logs import fields as names
+
+            value = self._correlation_id = names.correlation_id(self.fields)
+        return value  # type: ignore[return-value]
+
+    @correlation_id.setter
+    def correlation_id(self, value: str | None) -> None:
+        self._correlation_id = value
+
+    @property
+    def status(self) -> int | None:
+        value = self._status
+        if value is _UNSET:
+            from devkit.logs import fields as names
+
+            value = self._status = names.status(self.fields)
+        return value  # type: ignore[return-value]
+
+    @status.setter
+    def status(self, value: int | None) -> None:
+        self._status = value
+
+    @property
+    def duration(self) -> float | None:
+        value = self._duration
+        if value is _UNSET:
+            from devkit.logs import fields as names
+
+            value = self._duration = names.duration(self.fields)
+        return value  # type: ignore[return-value]
+
+    @duration.setter
+    def duration(self, value: float | None) -> None:
+        self._duration = value
+
+    def normalise(self) -> None:
+        """Forget normalised values the fields no longer back (after the fields were replaced)."""
+        self._correlation_id = self._status = self._duration = _UNSET
+
+    # -- derived -------------------------------------------------------------------------------------
     @property
     def line(self) -> int:
         return self.line_numbers[0]
@@ -48,16 +112,16 @@ class Event:
         """Everything a person would read: the message and its traceback."""
         return f"{self.message}\n{self.traceback}" if self.traceback else self.message
 
-    def normalise(self) -> None:
-        """Fill ``correlation_id``, ``status`` and ``duration`` from the fields, where unset."""
-        from devkit.logs import fields as names
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Event):
+            return NotImplemented
+        return all(getattr(self, name) == getattr(other, name) for name in _SLOTS)
 
-        if self.correlation_id is None:
-            self.correlation_id = names.correlation_id(self.fields)
-        if self.status is None:
-            self.status = names.status(self.fields)
-        if self.duration is None:
-            self.duration = names.duration(self.fields)
+    __hash__ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return (f"Event(source={self.source!r}, line_numbers={self.line_numbers!r}, format={self.format!r}, "
+                f"ts={self.ts!r}, level={self.level!r}, service={self.service!r}, message={self.message[:60]!r})")
 
     def to_json(self) -> dict:
         return {
@@ -68,6 +132,7 @@ class Event:
             "service": self.service,
             "level": self.level,
             "format": self.format,
+            "wrapper": self.wrapper,
             "message": self.text,
             "traceback": self.traceback,
             "correlation_id": self.correlation_id,

@@ -54,6 +54,13 @@ def id_fields(fields: dict) -> dict[str, str]:
     return out
 
 
+def _plain_hex(value: str) -> str:
+    """OpenTelemetry's console exporter writes IDs as ``0x<hex>``; the ID is the hex digits."""
+    if value[:2] in ("0x", "0X") and len(value) > 2 and all(c in "0123456789abcdefABCDEF" for c in value[2:]):
+        return value[2:]
+    return value
+
+
 def correlation_id(fields: dict) -> str | None:
     """The event's correlation ID: the most specific ID field that holds a real ID."""
     best: tuple[int, str] | None = None
@@ -62,7 +69,7 @@ def correlation_id(fields: dict) -> str | None:
             continue
         rank = _ID_RANK[name]
         if best is None or rank < best[0]:
-            best = (rank, value)
+            best = (rank, _plain_hex(value))
     return None if best is None else best[1]
 
 

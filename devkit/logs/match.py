@@ -39,7 +39,8 @@ class IdMatcher:
         self.ident = ident
         self.field = field
         self.needle = ident.encode("utf-8")
-        self.token = re.compile(rf"(?<![{_WORD}]){re.escape(ident)}(?![{_WORD}])")
+        # as a whole token; ``0x<ID>`` too (OpenTelemetry's console exporter writes hex IDs so)
+        self.token = re.compile(rf"(?:(?<![{_WORD}])|(?<=[^{_WORD}]0x)|(?<=^0x)){re.escape(ident)}(?![{_WORD}])")
 
     def hits(self, buf, start: int = 0, end: int | None = None) -> Iterator[int]:
         """Byte offsets of every occurrence (token check comes later, on decoded text)."""

@@ -1,36 +1,39 @@
 """Find matching events fast: search the raw bytes first, parse only the windows around hits.
 
 A window starts at the record that owns the hit line (walking back over continuation lines and,
-for syslog, over earlier records of the same stream) and ends where that event must end. The
-window is stitched with the same ``Segmenter`` a full read uses, so the events are identical.
+for streams such as syslog or a container's stderr, over earlier records of the same stream and
+the partial pieces of a split record) and ends where that event must end. What opens or continues
+an event is asked of ``devkit.logs.rules``, the module the forward ``Segmenter`` asks too, and the
+window is stitched with that ``Segmenter``, so the events are identical to a full read.
 """
 
 from __future__ import annotations
 
-import mmap
 import os
-import sys
+from concurrent.futures import Executor
 from functools import partial
 from typing import Iterator, Protocol
 
 from devkit.logs.event import Event
-from devkit.logs.formats import Record, looks_like_continuation
+from devkit.logs.fileview import FileView, Truncated, segments
+from devkit.logs.formats.record import Record
+from devkit.logs.naming import source_service
+from devkit.logs.rules import CONT_CAP, INHERIT_GAP, STREAM_GAP, Classifier, certainly_opens, piece_key
 from devkit.logs.sources import (
     Note,
     Source,
     decompress_to_tempfile,
     iter_lines,
     looks_binary,
-    service_from_path,
 )
-from devkit.logs.stitch import CONT_CAP, INHERIT_GAP, STREAM_GAP, Segmenter, classify
+from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
+from devkit.logs.wrappers import SNIFF_LINES, Wrapper, sniff
 
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
 DENSE_HITS = 50_000
-_SEGMENT = 32 << 20
-_RELEASE_MIN = 1 << 20
+SPLIT_BYTES = 64 << 20  # a file's raw search is shared between threads in ranges this big
 
 
 class Matcher(Protocol):
@@ -57,10 +60,6 @@ def _prev_start(buf, start: int) -> int:
     return buf.rfind(b"\n", 0, start - 1) + 1
 
 
-def _opens_event(rec: Record) -> bool:
-    return rec.opens or not looks_like_continuation(rec.stream_msg or "", True)
-
-
 def _count_newlines_py(buf, start: int, end: int) -> int:
     return buf[start:end].count(b"\n")
 
@@ -70,35 +69,6 @@ try:  # the optional C accelerator (pyproject.toml: ext-modules)
     from devkit.logs._speedups import scan as _c_scan
 except ImportError:  # pragma: no cover - built wherever a C compiler is
     count_newlines, _c_scan = _count_newlines_py, None
-
-
-def release(buf, start: int, end: int) -> None:
-    """Drop a scanned range of a mapping from our resident set (the page cache keeps it).
-
-    Without this, touching every page of a 1 GB mapping makes RSS 1 GB even though nothing is
-    copied; with it, peak RSS stays near one segment whatever the input size.
-    """
-    if end - start < _RELEASE_MIN or not isinstance(buf, mmap.mmap):
-        return
-    start -= start % mmap.PAGESIZE
-    try:
-        buf.madvise(mmap.MADV_DONTNEED, start, end - start)
-    except (OSError, ValueError, AttributeError):
-        pass
-
-
-_MADV_POPULATE_READ = getattr(mmap, "MADV_POPULATE_READ", 22)  # Linux 5.14+
-
-
-def prefault(buf, start: int, end: int) -> None:
-    """Map a segment's pages in one call instead of one page fault per page (about 10% faster)."""
-    if not isinstance(buf, mmap.mmap) or sys.platform != "linux":
-        return
-    start -= start % mmap.PAGESIZE
-    try:
-        buf.madvise(_MADV_POPULATE_READ, start, end - start)
-    except (OSError, ValueError, AttributeError):
-        pass
 
 
 def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tuple[list[tuple[int, int]], int] | None:
@@ -121,89 +91,207 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
     return pairs, newlines + count_newlines(buf, counted, end)
 
 
-def find_hits(buf, matcher: Matcher, limit: int) -> list[tuple[int, int]] | None:
-    """(offset, line number) of every raw hit, segment by segment; None past ``limit`` hits."""
-    hits: list[tuple[int, int]] = []
-    size, pos, line = len(buf), 0, 1
-    while pos < size:
-        end = min(size, pos + _SEGMENT)
-        if end < size:  # cut after a line end, so no match straddles two segments
-            nl = buf.rfind(b"\n", pos, end)
-            if nl < 0:
-                nl = buf.find(b"\n", end)
-            end = size if nl < 0 else nl + 1
-        prefault(buf, pos, end)
-        found = segment_hits(buf, matcher, pos, end, limit - len(hits))
-        release(buf, pos, end)
-        if found is None:
-            return None
-        pairs, newlines = found
-        hits.extend((off, line + before) for off, before in pairs)
-        line += newlines
-        pos = end
-    return hits
+class Hits:
+    """The raw search of a byte range of a file: hits (offset, line number from the range's start)."""
+
+    __slots__ = ("hits", "newlines", "truncated_at", "dense")
+
+    def __init__(self) -> None:
+        self.hits: list[tuple[int, int]] = []
+        self.newlines = 0
+        self.truncated_at: int | None = None
+        self.dense = False
 
 
-def window(buf, ls: int, zone: Zone) -> tuple[int, int]:
+def find_hits(fd: int, start: int, end: int, matcher: Matcher, limit: int,
+              splits: frozenset[str] = frozenset()) -> Hits:
+    """Every raw hit in ``[start, end)`` of a file, read through a reused buffer.
+
+    ``start`` must be a line start. ``splits``: the runtimes in this source that split long lines;
+    the starts of their partial pieces are candidates too (an ID cut in two by the split is in no
+    piece whole), found while each segment is in the buffer. Past ``limit`` hits the search stops
+    (``dense``): reading the file whole is then cheaper than windows.
+    """
+    out = Hits()
+    line = 1
+    try:
+        for base, buf, length in segments(fd, start, end):
+            found = segment_hits(buf, matcher, 0, length, limit - len(out.hits))
+            if found is None:
+                out.dense = True
+                return out
+            pairs, newlines = found
+            seg_hits = [(base + off, line + before) for off, before in pairs]
+            if splits:
+                pieces = [(base + off, line + count_newlines(buf, 0, off))
+                          for off in split_candidates(buf, splits, 0, length)]
+                if pieces:
+                    seg_hits = sorted({*seg_hits, *pieces})
+            out.hits.extend(seg_hits)
+            line += newlines
+            out.newlines += newlines
+    except Truncated as exc:
+        out.truncated_at = exc.args[0]
+    return out
+
+
+def line_start_at_or_after(fd: int, pos: int, end: int) -> int:
+    """The first line start at or after ``pos`` (``end`` when there is none before it)."""
+    if pos == 0:
+        return 0
+    while pos < end:
+        chunk = os.pread(fd, min(1 << 16, end - pos + 1), pos - 1)
+        if not chunk:
+            return end
+        nl = chunk.find(b"\n")
+        if nl >= 0:
+            return pos - 1 + nl + 1
+        pos += len(chunk) - 1
+    return end
+
+
+def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], pool: Executor | None,
+                limit: int | None = None) -> Hits:
+    """The raw search of a whole file, its ranges shared between ``pool``'s threads (GIL-free C)."""
+    limit = DENSE_HITS if limit is None else limit
+    if pool is None or size < 2 * SPLIT_BYTES:
+        return find_hits(fd, 0, size, matcher, limit, splits)
+    cuts = [0]
+    for k in range(1, max(2, size // SPLIT_BYTES)):
+        cut = line_start_at_or_after(fd, size * k // max(2, size // SPLIT_BYTES), size)
+        if cut > cuts[-1]:
+            cuts.append(cut)
+    cuts.append(size)
+    parts = list(pool.map(lambda ab: find_hits(fd, ab[0], ab[1], matcher, limit, splits), zip(cuts, cuts[1:])))
+    out = Hits()
+    for part in parts:
+        out.hits.extend((off, line + out.newlines) for off, line in part.hits)
+        out.newlines += part.newlines
+        if part.dense or len(out.hits) > limit:
+            out.dense = True
+            return out
+        if part.truncated_at is not None:
+            out.truncated_at = part.truncated_at
+            break
+    return out
+
+
+def window(buf, ls: int, cls: Classifier) -> tuple[int, int]:
     """Byte range [start, end) that holds the whole event owning the line at ``ls``."""
     raw, nxt = _line_at(buf, ls)
-    rec = classify(raw, zone)
-    start, back = _walk_back(buf, ls, rec, zone)
-    head = classify(_line_at(buf, start)[0], zone) if start != ls else rec
-    return start, _walk_forward(buf, ls, nxt, head, back, zone)
+    rec = cls(raw)
+    if rec is not None and rec.stream is not None:
+        first, last_next, joined = _logical_record(buf, ls, rec, cls)
+        start = _stream_start(buf, first, joined, cls)
+        return start, _stream_end(buf, ls, last_next, joined, cls)
+    start, back = _plain_start(buf, ls, rec, cls)
+    return start, _plain_end(buf, ls, nxt, back, cls)
 
 
-def _walk_back(buf, ls: int, rec: Record | None, zone: Zone) -> tuple[int, int]:
-    """Where the event owning line ``ls`` starts, and how many lines back that is (plain text)."""
-    if rec is not None and rec.stream is not None and not _opens_event(rec):
-        # a continuation record: back over its stream to the record that opened the event
-        start, pos, gap = ls, ls, 0
-        while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
-            pos = _prev_start(buf, pos)
-            gap += 1
-            r = classify(_line_at(buf, pos)[0], zone)
-            if r is not None and r.stream == rec.stream:
-                start, gap = pos, 0
-                if _opens_event(r):
-                    break
-        return start, 0
-    if rec is None:  # a continuation line: back to the plain record it belongs to, if any
-        pos = ls
-        for steps in range(1, CONT_CAP):
-            if pos == 0 or ls - pos > MAX_WALK_BYTES:
-                break
-            pos = _prev_start(buf, pos)
-            r = classify(_line_at(buf, pos)[0], zone)
-            if r is not None:
-                return (pos, steps) if r.stream is None else (ls, 0)
+def _plain_start(buf, ls: int, rec: Record | None, cls: Classifier) -> tuple[int, int]:
+    """Start of the plain event owning line ``ls``, and how many lines back that is."""
+    if rec is not None:
+        return ls, 0
+    pos = ls  # a continuation line: back to the plain record it belongs to, if any
+    for steps in range(1, CONT_CAP):
+        if pos == 0 or ls - pos > MAX_WALK_BYTES:
+            break
+        pos = _prev_start(buf, pos)
+        r = cls(_line_at(buf, pos)[0])
+        if r is not None:
+            return (pos, steps) if r.stream is None else (ls, 0)  # after a stream record it stands alone
     return ls, 0
 
 
-def _walk_forward(buf, ls: int, pos: int, head: Record | None, back: int, zone: Zone) -> int:
-    """Where the event whose first record is ``head`` ends, scanning on from ``pos``."""
+def _plain_end(buf, ls: int, pos: int, back: int, cls: Classifier) -> int:
+    """Where a plain event ends: at the next line that starts a record, or after ``CONT_CAP`` lines."""
     size = len(buf)
-    if head is not None and head.stream is not None:
-        gap = 0
-        while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
-            line, after = _line_at(buf, pos)
-            r = classify(line, zone)
-            gap += 1
-            if r is not None and r.stream == head.stream:
-                if _opens_event(r):
-                    break
-                gap = 0
-            pos = after
-        return pos
     count = 1 + back
     while pos < size and count < CONT_CAP and pos - ls < MAX_WALK_BYTES:
         line, after = _line_at(buf, pos)
-        if classify(line, zone) is not None:
+        if cls(line) is not None:
             break
         pos, count = after, count + 1
     return pos
 
 
-def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, int] | None:
+def _same_frame(r: Record | None, rec: Record) -> bool:
+    """Is ``r`` a line of the stream ``rec`` is on (its container, or its oslo process/logger)?"""
+    if r is None or r.stream is None:
+        return False
+    key = piece_key(rec)
+    return piece_key(r) == key if key is not None else r.stream == rec.stream
+
+
+def _logical_record(buf, ls: int, rec: Record, cls: Classifier) -> tuple[int, int, Record]:
+    """The record a (possibly partial) line belongs to: (first piece, after the last piece, joined)."""
+    end = _line_at(buf, ls)[1]
+    if piece_key(rec) is None:
+        return ls, end, rec
+    back: list[Record] = []
+    first, pos, gap = ls, ls, 0
+    while pos > 0 and gap <= STREAM_GAP and ls - pos < MAX_WALK_BYTES:
+        pos = _prev_start(buf, pos)
+        gap += 1
+        r = cls(_line_at(buf, pos)[0])
+        if _same_frame(r, rec):
+            if not r.partial:  # type: ignore[union-attr]
+                break  # the end of the record before this one
+            back.append(r)  # type: ignore[arg-type]
+            first, gap = pos, 0
+    pieces = [*reversed(back), rec]
+    size, pos, gap, last = len(buf), end, 0, rec
+    while last.partial and pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
+        line, after = _line_at(buf, pos)
+        r = cls(line)
+        gap += 1
+        if _same_frame(r, rec):
+            pieces.append(r)  # type: ignore[arg-type]
+            last, gap, end = r, 0, after  # type: ignore[assignment]
+        pos = after
+    return first, end, rec if len(pieces) == 1 else cls.join(pieces)
+
+
+def _stream_start(buf, first: int, joined: Record, cls: Classifier) -> int:
+    """Back over the stream's earlier records to the one that surely opened this event."""
+    if certainly_opens(joined):
+        return first
+    start, pos, gap = first, first, 0
+    while pos > 0 and gap <= STREAM_GAP and first - pos < MAX_WALK_BYTES:
+        pos = _prev_start(buf, pos)
+        gap += 1
+        r = cls(_line_at(buf, pos)[0])
+        if not _same_frame(r, joined):
+            continue
+        p_first, _, p_joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
+        pos = p_first
+        if p_joined.stream != joined.stream:
+            continue
+        start, gap = p_first, 0
+        if certainly_opens(p_joined):
+            break
+    return start
+
+
+def _stream_end(buf, ls: int, pos: int, head: Record, cls: Classifier) -> int:
+    """Where the stream event holding line ``ls`` ends: before the stream's next opening record."""
+    size, gap = len(buf), 0
+    while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
+        line, after = _line_at(buf, pos)
+        r = cls(line)
+        gap += 1
+        if _same_frame(r, head):
+            _, r_next, joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
+            if joined.stream == head.stream:
+                if certainly_opens(joined):
+                    break
+                gap = 0
+            after = max(after, r_next)
+        pos = after
+    return pos
+
+
+def _earlier_ts(buf, start: int, first_line: int, cls: Classifier) -> tuple[float, int] | None:
     """(time, line number) of the nearest line before ``start`` that has a time."""
     pos, lineno = start, first_line
     for _ in range(INHERIT_GAP):
@@ -211,28 +299,120 @@ def _earlier_ts(buf, start: int, first_line: int, zone: Zone) -> tuple[float, in
             return None
         pos = _prev_start(buf, pos)
         lineno -= 1
-        r = classify(_line_at(buf, pos)[0], zone)
+        r = cls(_line_at(buf, pos)[0])
         if r is not None and r.ts is not None:
             return r.ts, lineno
     return None
 
 
-def _mapped_lines(buf) -> Iterator[tuple[int, bytes]]:
-    pos, size, lineno, released = 0, len(buf), 0, 0
-    while pos < size:
-        raw, pos = _line_at(buf, pos)
-        lineno += 1
-        yield lineno, raw
-        if pos - released >= _SEGMENT:
-            release(buf, released, pos)
-            released = pos
+def file_lines(fd: int, size: int) -> Iterator[tuple[int, bytes]]:
+    """Numbered lines of a file (line endings stripped), read through a reused buffer."""
+    lineno = 0
+    try:
+        for _base, buf, length in segments(fd, 0, size):
+            data = bytes(buf[:length])
+            lines = data.split(b"\n")
+            if lines and lines[-1] == b"":
+                lines.pop()
+            for raw in lines:
+                lineno += 1
+                yield lineno, raw[:-1] if raw.endswith(b"\r") else raw
+    except Truncated:
+        return
 
 
-def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
-    """Matching events of one in-memory/mapped source, in source order."""
-    hits = find_hits(buf, matcher, DENSE_HITS)
-    if hits is None:
-        return _scan_sequential(buf, source, matcher, zone, service)
+class Reading:
+    """How one source is read: its zone (year-less stamps against its mtime) and its wrappers."""
+
+    __slots__ = ("source", "zone", "wrappers", "service", "splits", "cls")
+
+    def __init__(self, source: Source, zone: Zone, head: bytes) -> None:
+        self.source = source
+        mtime = None
+        if source.path:
+            try:
+                mtime = os.stat(source.path).st_mtime
+            except OSError:
+                pass
+        self.zone = zone.at(mtime)
+        lines = head.split(b"\n", SNIFF_LINES)[:SNIFF_LINES]
+        texts = [ln.decode("utf-8", "replace").rstrip("\r") for ln in lines]
+        self.wrappers: tuple[Wrapper, ...] = sniff(texts, self.zone)
+        self.service = source_service(source.name, source.path)
+        self.splits = _split_kinds(texts, self.zone, self.wrappers)
+        self.cls = Classifier(self.zone, self.wrappers)
+
+    def segmenter(self, earlier=None) -> Segmenter:
+        s = self.source
+        return Segmenter(s.name, self.zone, self.service, s.index, earlier, self.wrappers)
+
+
+def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) -> frozenset[str]:
+    """The wrappers in a source's head that split long lines into partial records."""
+    from devkit.logs.wrappers import peel
+
+    seen = set()
+    for text in texts:
+        p = peel(text, zone, wrappers)
+        if p is not None:
+            seen.add(p.wrapper)
+    return frozenset(seen & {"docker-json", "cri", "journald-json"})
+
+
+SPLIT_LINE = 4 << 10  # docker and containerd split at 16 KiB, CRI-O's conmon at 8 KiB: lines this long may be pieces
+
+
+def _is_piece(line: bytes, kind: str) -> bool:
+    """Does this raw line say it is continued by the next one of its stream (cheap byte tests)?"""
+    if kind == "docker-json":
+        return line.startswith(b'{"log":') and b'\\n","stream":"' not in line
+    if kind == "cri":
+        head = line[:64]
+        return b" stdout P " in head or b" stderr P " in head
+    return b'"CONTAINER_PARTIAL_MESSAGE"' in line
+
+
+def split_candidates(buf, kinds: frozenset[str], start: int = 0, end: int | None = None) -> list[int]:
+    """Line starts of partial pieces in ``[start, end)``: where an ID may be cut in two by a split.
+
+    Runtimes split only long lines, so the C long-line finder (one memchr per 2 KiB) proposes
+    lines and a byte test on each keeps the pieces: no extra pass over the data.
+    """
+    end = len(buf) if end is None else end
+    out = []
+    for ls in _long_lines(buf, start, end, SPLIT_LINE):
+        le = buf.find(b"\n", ls, end)
+        line = buf[ls:end if le < 0 else le]
+        if any(_is_piece(line, kind) for kind in kinds):
+            out.append(ls)
+    return out
+
+
+def _long_lines_py(buf, start: int, end: int, min_len: int) -> list[int]:
+    out, pos, chunk = [], start, max(64, min_len // 2)
+    while pos < end:
+        cend = min(end, pos + chunk)
+        nl = buf.find(b"\n", pos, cend)
+        if nl >= 0:
+            pos = nl + 1
+            continue
+        if cend - pos < chunk:
+            break
+        out.append(buf.rfind(b"\n", start, pos) + 1)
+        le = buf.find(b"\n", cend, end)
+        pos = end if le < 0 else le + 1
+    return out
+
+
+try:
+    from devkit.logs._speedups import long_lines as _long_lines
+except ImportError:  # pragma: no cover
+    _long_lines = _long_lines_py
+
+
+def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]]) -> list[Event] | None:
+    """The matching events around raw hits, one window each; None past ``DENSE_WINDOWS`` windows."""
+    cls = reading.cls
     found: dict[int, Event] = {}
     win_start = win_end = -1
     target: Event | None = None
@@ -243,11 +423,10 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
             continue  # another hit inside the event we already have
         windows += 1
         if windows > DENSE_WINDOWS:
-            return _scan_sequential(buf, source, matcher, zone, service)
-        win_start, win_end = window(buf, ls, zone)
-        first = lineno - count_newlines(buf, win_start, ls)
-        seg = Segmenter(source.name, zone, service, source.index,
-                        partial(_earlier_ts, buf, win_start, first, zone))
+            return None
+        win_start, win_end = window(buf, ls, cls)
+        first = lineno - buf[win_start:ls].count(b"\n")
+        seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls))
         pos, n = win_start, first
         events: list[Event] = []
         while pos < win_end:
@@ -261,27 +440,55 @@ def scan_buffer(buf, source: Source, matcher: Matcher, zone: Zone, service: str 
     return [found[k] for k in sorted(found)]
 
 
-def _scan_sequential(buf, source: Source, matcher: Matcher, zone: Zone, service: str | None) -> list[Event]:
-    """Hits everywhere: one full stitch of the file beats thousands of windows."""
-    seg = Segmenter(source.name, zone, service, source.index)
-    out: list[Event] = []
+def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
+    """Matching events of an in-memory source (bytes), in source order: the same rules as a file."""
+    pairs = segment_hits(buf, matcher, 0, len(buf), DENSE_HITS)
+    if pairs is not None:
+        hits = [(off, 1 + before) for off, before in pairs[0]]
+        if reading.splits:
+            hits = sorted({*hits, *((o, 1 + count_newlines(buf, 0, o)) for o in split_candidates(buf, reading.splits))})
+        events = scan_windows(buf, reading, matcher, hits)
+        if events is not None:
+            return events
+    lines = buf.split(b"\n")
+    if lines and lines[-1] == b"":
+        lines.pop()
+    return _read_whole(enumerate((r[:-1] if r.endswith(b"\r") else r for r in lines), 1), reading, matcher)
+
+
+def keeps(matcher: Matcher, splits: bool):
+    """The test a fully read event passes: raw prefilter first (not for records joined from pieces)."""
     in_raw, matches = matcher.in_raw, matcher.matches
+    if splits:
+        return lambda ev: (any(in_raw(r) for r in ev.raw) or len(ev.raw) > 1) and matches(ev)
+    return lambda ev: any(in_raw(r) for r in ev.raw) and matches(ev)
 
-    def keep(events: list[Event]) -> None:
-        out.extend(ev for ev in events if any(in_raw(r) for r in ev.raw) and matches(ev))
 
-    for lineno, raw in _mapped_lines(buf):
-        keep(seg.feed(lineno, raw))
-    keep(seg.finish())
+def _read_whole(lines: Iterator[tuple[int, bytes]], reading: Reading, matcher: Matcher) -> list[Event]:
+    """Hits everywhere: one full stitch of the file beats thousands of windows."""
+    seg = reading.segmenter()
+    keep = keeps(matcher, bool(reading.splits))
+    out: list[Event] = []
+    for lineno, raw in lines:
+        out.extend(ev for ev in seg.feed(lineno, raw) if keep(ev))
+    out.extend(ev for ev in seg.finish() if keep(ev))
     return out
 
 
-def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False) -> tuple[list[Event], list[str]]:
-    """Matching events of one source and the problems met reading it (never raises for bad input)."""
+def truncated_note(name: str, at: int, size: int) -> str:
+    return f"{name}: was truncated while reading ({at} of {size} bytes read; the events before are kept)"
+
+
+def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
+                pool: Executor | None = None) -> tuple[list[Event], list[str]]:
+    """Matching events of one source and the problems met reading it (never raises for bad input).
+
+    ``pool``: threads to share one big file's raw search (the C scan releases the GIL).
+    """
     problems: list[str] = []
-    service = service_from_path(source.name)
     if source.path is None:
-        events = [ev for ev in _stitch_stream(source, zone, service, problems, text_mode) if any(
+        lines = iter_lines(source, problems, text_mode)
+        events = [ev for ev in stitch_source(source, zone, lines) if any(
             matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev)]
         return events, problems
     try:
@@ -292,22 +499,39 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
         return [], [str(exc)]
     with fh:
         try:
-            size = os.fstat(fh.fileno()).st_size
+            fd = fh.fileno()
+            size = os.fstat(fd).st_size
             if size == 0:
                 return [], problems
-            with mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
-                if not text_mode and looks_binary(buf[:8192]):
-                    problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
-                    return [], problems
-                return scan_buffer(buf, source, matcher, zone, service), problems
+            head = os.pread(fd, 1 << 16, 0)
+            if not text_mode and looks_binary(head[:8192]):
+                problems.append(Note(f"{source.name}: binary file skipped (NUL bytes in its first 8 KiB; --text reads it)"))
+                return [], problems
+            reading = Reading(source, zone, head)
+            found = search_file(fd, size, matcher, reading.splits, pool)
+            view = FileView(fd, found.truncated_at if found.truncated_at is not None else size)
+            events = None if found.dense else scan_windows(view, reading, matcher, found.hits)
+            if events is None:
+                events = _read_whole(file_lines(fd, len(view)), reading, matcher)
+            if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:
+                problems.append(truncated_note(source.name, min(len(view), found.truncated_at or size), size))
+            return events, problems
         except OSError as exc:
             problems.append(f"{source.name}: {exc.strerror or exc}")
             return [], problems
 
 
-def _stitch_stream(source: Source, zone: Zone, service: str, problems: list[str], text_mode: bool):
-    seg = Segmenter(source.name, zone, service, source.index)
-    for lineno, raw in iter_lines(source, problems, text_mode):
+def stitch_source(source: Source, zone: Zone, lines: Iterator[tuple[int, bytes]]) -> Iterator[Event]:
+    """Every event of a source read line by line (stdin, a merge), its wrappers sniffed from its head."""
+    head: list[tuple[int, bytes]] = []
+    for item in lines:
+        head.append(item)
+        if len(head) >= SNIFF_LINES:
+            break
+    reading = Reading(source, zone, b"\n".join(raw for _, raw in head))
+    seg = reading.segmenter()
+    for lineno, raw in head:
+        yield from seg.feed(lineno, raw)
+    for lineno, raw in lines:
         yield from seg.feed(lineno, raw)
     yield from seg.finish()
-

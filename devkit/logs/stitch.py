@@ -1,14 +1,9 @@
 """Stitch physical lines into events, one source at a time, in source order.
 
-Rules (the same whether a whole file is read or only a window around a search hit):
-- A line that starts a record (see ``formats.parse_line``) starts an event. A line that does not
-  continues the current event, up to ``CONT_CAP`` lines; lines before any record, after a stream
-  record, or past the cap stand alone.
-- A stream record (syslog: same host, app-name and procid; oslo.log: same pid and logger) whose
-  message looks like the next line of a traceback joins the open event of its stream, even with
-  other records in between, as long as the stream continues within ``STREAM_GAP`` lines.
-- An event with no timestamp takes the time of the nearest earlier line of its source that has
-  one (within ``INHERIT_GAP`` lines), so the fast windowed search agrees with a full read.
+The rules (what opens an event, what continues it, which stream a line belongs to) live in
+``devkit.logs.rules``; this module applies them forward. An event with no timestamp takes the
+time of the nearest earlier line of its source that has one (within ``INHERIT_GAP`` lines), so
+the fast windowed search agrees with a full read.
 """
 
 from __future__ import annotations
@@ -17,18 +12,23 @@ from collections import deque
 from typing import Callable, Iterable, Iterator
 
 from devkit.logs.event import Event
-from devkit.logs.formats import (
-    Record,
-    looks_like_continuation,
-    parse_line,
+from devkit.logs.formats.engine import json_record, load_json
+from devkit.logs.formats.record import Record
+from devkit.logs.rules import (
+    CONT_CAP,
+    INHERIT_GAP,
+    STREAM_GAP,
+    TB_START,
+    Classifier,
+    continues,
+    piece_key,
     starts_traceback,
+    traceback_after,
 )
-from devkit.logs.timestamps import Zone
+from devkit.logs.timestamps import Zone, stamp_traits
+from devkit.logs.wrappers import ALWAYS, Wrapper
 
-CONT_CAP = 1000
-STREAM_GAP = 1000
-INHERIT_GAP = 1000
-_TB_START = ("Traceback (most recent call last)", "Exception in thread ")
+__all__ = ["CONT_CAP", "INHERIT_GAP", "STREAM_GAP", "Segmenter", "stitch", "decode", "classify"]
 
 
 def decode(raw: bytes) -> str:
@@ -36,41 +36,51 @@ def decode(raw: bytes) -> str:
 
 
 def classify(raw: bytes, zone: Zone) -> Record | None:
-    return parse_line(decode(raw), zone)
+    """One line read with the always-on wrappers (callers without a source's sniffed set)."""
+    return Classifier(zone).text(decode(raw))
 
 
 class _Open:
-    __slots__ = ("event", "cont", "closed", "last_line", "in_tb", "stream")
+    __slots__ = ("event", "cont", "closed", "last_line", "in_tb", "in_block", "stream", "fallback", "pieces")
 
-    def __init__(self, event: Event, in_tb: bool = False, stream: tuple | None = None) -> None:
+    def __init__(self, event: Event | None, last_line: int) -> None:
         self.event = event
-        self.stream = stream
+        self.stream: tuple | None = None
         self.cont: list[str] = []
         self.closed = False
-        self.last_line = event.line_numbers[0]
-        self.in_tb = in_tb
+        self.last_line = last_line
+        self.in_tb = False
+        self.in_block = False
+        self.fallback: str | None = None
+        self.pieces: list[tuple[int, bytes, Record]] | None = None  # a partial record being joined
 
-    def add(self, lineno: int, raw: bytes, text: str) -> None:
-        self.event.line_numbers.append(lineno)
-        self.event.raw.append(raw)
+    def add(self, lines: list[tuple[int, bytes]], text: str) -> None:
+        ev = self.event
+        assert ev is not None
+        for lineno, raw in lines:
+            ev.line_numbers.append(lineno)
+            ev.raw.append(raw)
         self.cont.append(text)
-        self.last_line = lineno
+        self.last_line = lines[-1][0]
 
 
 class Segmenter:
     """Feed ``(lineno, raw_line)`` in order; get finished events back in start order."""
 
     def __init__(self, source: str, zone: Zone, service: str | None = None, source_index: int = 0,
-                 earlier_ts: Callable[[], tuple[float, int] | None] | None = None) -> None:
+                 earlier_ts: Callable[[], tuple[float, int] | None] | None = None,
+                 wrappers: tuple[Wrapper, ...] = ALWAYS) -> None:
         self.source = source
         self.zone = zone
         self.service = service
         self.source_index = source_index
+        self.classify = Classifier(zone, wrappers)
         self._line_ts: tuple[float, int] | None = None  # (ts, lineno) of the latest line with a time
         self._earlier_ts = earlier_ts  # for a window: finds that line before the window starts
         self._pending: deque[_Open] = deque()
         self._current: _Open | None = None
         self._streams: dict[tuple, _Open] = {}
+        self._pieces: dict[tuple, _Open] = {}
 
     def _inherited_ts(self, lineno: int) -> float | None:
         found = self._line_ts
@@ -82,26 +92,39 @@ class Segmenter:
             return found[0]
         return None
 
-    def _new(self, lineno: int, raw: bytes, rec: Record | None, text: str) -> _Open:
+    def _new(self, lines: list[tuple[int, bytes]], rec: Record | None, text: str,
+             slot: _Open | None = None) -> _Open:
+        lineno = lines[0][0]
+        linenos = [ln for ln, _ in lines]
+        raws = [raw for _, raw in lines]
         if rec is None or rec.ts is None:
             ts = self._inherited_ts(lineno)
         if rec is None:
-            ev = Event(self.source, [lineno], [raw], "text", message=text, service=self.service,
+            ev = Event(self.source, linenos, raws, "text", message=text, service=self.service,
                        source_index=self.source_index)
         else:
-            ev = Event(self.source, [lineno], [raw], rec.format, rec.ts, rec.level,
-                       rec.service or self.service, rec.message, rec.traceback, rec.fields,
-                       self.source_index)
+            ev = Event(self.source, linenos, raws, rec.format, rec.ts, rec.level, rec.service or self.service,
+                       rec.message, rec.traceback, rec.fields, self.source_index, status=rec.status,
+                       duration=rec.duration, wrapper=rec.wrapper)
         if ev.ts is None:
             ev.ts, ev.ts_inherited = ts, ts is not None
-        op = _Open(ev)
-        self._pending.append(op)
+        elif rec is not None and rec.ts_text:
+            ev.ts_naive, ev.ts_resolution = stamp_traits(rec.ts_text)
+        op = slot if slot is not None else _Open(None, lineno)
+        op.event = ev
+        op.pieces = None
+        op.last_line = lines[-1][0]
+        if rec is not None:
+            op.fallback = rec.fallback_level
+            op.in_block = rec.block
+        if slot is None:
+            self._pending.append(op)
         return op
 
     def feed(self, lineno: int, raw: bytes) -> list[Event]:
         """One physical line; returns the events this line finished."""
         text = decode(raw)
-        return self.feed_record(lineno, raw, parse_line(text, self.zone), text)
+        return self.feed_record(lineno, raw, self.classify.text(text), text)
 
     def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str) -> list[Event]:
         """A line someone else parsed already (a search-server document, say)."""
@@ -109,35 +132,58 @@ class Segmenter:
             self._line_ts = (rec.ts, lineno)
         if rec is None:
             cur = self._current
-            if cur is not None and not cur.closed and len(cur.event.line_numbers) < CONT_CAP:
-                cur.add(lineno, raw, text)
+            if cur is not None and not cur.closed and len(cur.event.line_numbers) < CONT_CAP:  # type: ignore[union-attr]
+                cur.add([(lineno, raw)], text)
             else:
-                self._new(lineno, raw, None, text).closed = True
+                self._new([(lineno, raw)], None, text).closed = True
         elif rec.stream is None:
             if self._current is not None:
                 self._current.closed = True
-            self._current = self._new(lineno, raw, rec, text)
+            self._current = self._new([(lineno, raw)], rec, text)
         else:
-            self._feed_stream(lineno, raw, rec)
+            self._feed_piece(lineno, raw, rec)
         return self._ready(lineno)
 
-    def _feed_stream(self, lineno: int, raw: bytes, rec: Record) -> None:
+    def _feed_piece(self, lineno: int, raw: bytes, rec: Record) -> None:
+        """A stream record, or a piece of one: pieces wait (in order) for the piece that ends them."""
+        key = piece_key(rec)
+        slot = self._pieces.get(key) if key is not None else None
+        if rec.partial:
+            if slot is None:
+                slot = self._pieces[key] = _Open(None, lineno)  # type: ignore[index]
+                slot.pieces = []
+                self._pending.append(slot)
+            slot.pieces.append((lineno, raw, rec))  # type: ignore[union-attr]
+            slot.last_line = lineno
+            return
+        if slot is None:
+            self._feed_stream([(lineno, raw)], rec)
+            return
+        del self._pieces[key]  # type: ignore[arg-type]
+        slot.pieces.append((lineno, raw, rec))  # type: ignore[union-attr]
+        self._complete(slot)
+
+    def _complete(self, slot: _Open) -> None:
+        pieces = slot.pieces or []
+        joined = self.classify.join([r for _, _, r in pieces])
+        self._feed_stream([(ln, raw) for ln, raw, _ in pieces], joined, slot)
+
+    def _feed_stream(self, lines: list[tuple[int, bytes]], rec: Record, slot: _Open | None = None) -> None:
         if self._current is not None:
             self._current.closed = True
             self._current = None
         msg = rec.stream_msg or ""
         op = self._streams.get(rec.stream)  # type: ignore[arg-type]
-        if (op is not None and not op.closed and lineno - op.last_line <= STREAM_GAP
-                and not rec.opens and looks_like_continuation(msg, op.in_tb)):
-            op.add(lineno, raw, msg)
-            if msg.startswith(_TB_START):
-                op.in_tb = True
-            elif op.in_tb and msg and msg[0] not in " \t" and not looks_like_continuation(msg, False):
-                op.in_tb = False  # the exception line ends this traceback
+        if (op is not None and not op.closed and lines[0][0] - op.last_line <= STREAM_GAP
+                and continues(rec, op.in_tb, op.in_block)):
+            op.add(lines, msg)
+            op.in_tb = traceback_after(msg, op.in_tb)
+            if slot is not None:
+                self._pending.remove(slot)
             return
         if op is not None:
             op.closed = True
-        new = self._new(lineno, raw, rec, msg)
+        new = self._new(lines, rec, msg, slot)
         new.in_tb = starts_traceback(msg)
         new.stream = rec.stream
         self._streams[rec.stream] = new  # type: ignore[index]
@@ -148,6 +194,12 @@ class Segmenter:
         pending = self._pending
         while pending:
             head = pending[0]
+            if head.pieces is not None:  # a partial record still waiting for its last piece
+                if lineno is not None and lineno - head.last_line <= STREAM_GAP:
+                    break
+                self._pieces = {k: v for k, v in self._pieces.items() if v is not head}
+                self._complete(head)
+                continue
             if not head.closed:
                 if lineno is None:
                     head.closed = True
@@ -163,15 +215,17 @@ class Segmenter:
         """End of input: everything still open is complete."""
         out = self._ready(None)
         self._streams.clear()
+        self._pieces.clear()
         self._current = None
         return out
 
     def _finish(self, op: _Open) -> Event:
         ev = op.event
+        assert ev is not None
         if op.cont:
             msg_lines, tb_lines = [], []
             for line in op.cont:
-                if tb_lines or line.startswith(_TB_START):
+                if tb_lines or line.startswith(TB_START):
                     tb_lines.append(line)
                 else:
                     msg_lines.append(line)
@@ -180,16 +234,33 @@ class Segmenter:
             if tb_lines:
                 tb = "\n".join(tb_lines)
                 ev.traceback = f"{ev.traceback}\n{tb}" if ev.traceback else tb
+        if op.in_block:
+            self._read_block(ev)
         if ev.level is None:
-            ev.level = "ERROR" if ev.traceback else ev.fields.get("syslog.severity")
-        ev.normalise()
+            ev.level = "ERROR" if ev.traceback else op.fallback
         return ev
+
+    def _read_block(self, ev: Event) -> None:
+        """A ``{`` ... ``}`` event: the multi-line JSON record it is (OpenTelemetry's console exporter)."""
+        text = ev.message if ev.wrapper else "\n".join(decode(r) for r in ev.raw)
+        obj = load_json(text)
+        if obj is None:
+            return
+        rec = json_record(obj, text, self.zone)
+        ev.format, ev.level, ev.message, ev.traceback = rec.format, rec.level, rec.message, rec.traceback
+        ev.fields = {**ev.fields, **rec.fields}
+        ev.service = rec.service or ev.service
+        ev.normalise()
+        ev.status, ev.duration = rec.status, rec.duration
+        if rec.ts is not None:
+            ev.ts, ev.ts_inherited = rec.ts, False
+            ev.ts_naive, ev.ts_resolution = stamp_traits(rec.ts_text) if rec.ts_text else (False, 0.0)
 
 
 def stitch(lines: Iterable[tuple[int, bytes]], source: str, zone: Zone, service: str | None = None,
-           source_index: int = 0) -> Iterator[Event]:
+           source_index: int = 0, wrappers: tuple[Wrapper, ...] = ALWAYS) -> Iterator[Event]:
     """All events of a sequence of numbered lines, in source order."""
-    seg = Segmenter(source, zone, service, source_index)
+    seg = Segmenter(source, zone, service, source_index, wrappers=wrappers)
     for lineno, raw in lines:
         yield from seg.feed(lineno, raw)
     yield from seg.finish()

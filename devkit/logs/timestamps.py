@@ -25,10 +25,20 @@ _MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
 
 
 class Zone:
-    """How to read naive timestamps: a fixed tzinfo, or the machine's local time."""
+    """How to read naive timestamps: a fixed tzinfo, or the machine's local time.
 
-    def __init__(self, tz: tzinfo | None = None) -> None:
+    ``reference`` is the time a year-less stamp (syslog's ``Nov 20 09:14:03``, logcat's
+    ``03-17 16:13:38.811``) is read against: the file's modification time, else now.
+    """
+
+    def __init__(self, tz: tzinfo | None = None, reference: float | None = None) -> None:
         self.tz = tz
+        self.reference = reference
+        self.cache: dict[tuple, float] = {}  # whole seconds already converted (cached_epoch)
+
+    def at(self, reference: float | None) -> "Zone":
+        """The same zone, reading year-less stamps against ``reference`` (a file's mtime)."""
+        return Zone(self.tz, reference)
 
     @classmethod
     def parse(cls, name: str | None) -> "Zone":
@@ -133,7 +143,7 @@ def bsd_to_epoch(m: re.Match, zone: Zone, now: float | None = None) -> float | N
     mo = _MONTHS.get(m.group(1))
     if not mo:
         return None
-    now = now if now is not None else time.time()
+    now = now if now is not None else zone.reference if zone.reference is not None else time.time()
     year = time.gmtime(now).tm_year
     day, h, mi, s = int(m.group(2)), int(m.group(3)), int(m.group(4)), int(m.group(5))
     try:
@@ -150,3 +160,119 @@ def format_utc(ts: float | None) -> str | None:
     if ts is None:
         return None
     return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+
+
+_OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")
+_FRACTION = re.compile(r":\d{2}[.,](\d{1,9})")
+
+
+@lru_cache(maxsize=1024)
+def stamp_traits(text: str | None) -> tuple[bool, float]:
+    """(naive, resolution in seconds) of a timestamp as written; (False, 0.0) when unknown.
+
+    Naive stamps were read in ``--tz``; a whole-second stamp (resolution 1.0) may be up to a
+    second early, which matters where a log's time is the end of a request (nginx ``$time_local``).
+    """
+    if not text:
+        return False, 0.0
+    text = text.strip()
+    frac = _FRACTION.search(text)
+    resolution = 10.0 ** -len(frac.group(1)) if frac else 1.0
+    return _OFFSET_AT_END.search(text) is None, resolution
+
+
+# --- layouts: the timestamp spellings a format definition can name -----------------------------
+
+#: Regex fragments with the named groups ``epoch_from_match`` reads: y (or yy), mo (or mon), d, h,
+#: mi, s, frac (decimal fraction) or ms (milliseconds), tz; or epoch. Year-less layouts take the
+#: year as syslog does (see ``Zone.reference``).
+LAYOUTS: dict[str, str] = {
+    "iso": ISO_PATTERN,
+    "clf": r"(?P<d>\d{2})/(?P<mon>[A-Z][a-z]{2})/(?P<y>\d{4}):(?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+           r"(?:\.(?P<frac>\d+))?(?: (?P<tz>[+-]\d{4}))?",
+    "django": r"(?P<d>\d{2})/(?P<mon>[A-Z][a-z]{2})/(?P<y>\d{4}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})",
+    "bsd": r"(?P<mon>[A-Z][a-z]{2}) +(?P<d>\d{1,2}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})(?:\.(?P<frac>\d+))?",
+    "ctime": r"[A-Z][a-z]{2} (?P<mon>[A-Z][a-z]{2}) +(?P<d>\d{1,2}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
+             r"(?:\.(?P<frac>\d+))? (?P<y>\d{4})",
+    "yy/MM/dd": r"(?P<yy>\d{2})/(?P<mo>\d{2})/(?P<d>\d{2}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})",
+    "yyMMdd": r"(?P<yy>\d{2})(?P<mo>\d{2})(?P<d>\d{2}) (?P<h>\d{2})(?P<mi>\d{2})(?P<s>\d{2})",
+    "MM-dd": r"(?P<mo>\d{2})-(?P<d>\d{2}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})\.(?P<frac>\d{3})",
+    "yyyyMMdd-HH:mm:ss:SSS": r"(?P<y>\d{4})(?P<mo>\d{2})(?P<d>\d{2})-(?P<h>\d{1,2}):(?P<mi>\d{1,2}):(?P<s>\d{1,2})"
+                             r":(?P<ms>\d{1,3})",
+    "MM.dd": r"(?P<mo>\d{2})\.(?P<d>\d{2}) (?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})",
+    "yyyy-MM-dd-HH.mm.ss": r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})-(?P<h>\d{2})\.(?P<mi>\d{2})\.(?P<s>\d{2})"
+                           r"(?:\.(?P<frac>\d{1,9}))?",
+    "epoch": r"(?P<epoch>\d{10}(?:\.\d{1,9})?)",
+}
+YEARLESS = frozenset({"bsd", "MM-dd", "MM.dd"})
+
+
+def epoch_from_match(m: re.Match, zone: Zone) -> float | None:
+    """Epoch seconds from a match of a pattern built on ``LAYOUTS``, or None if out of range."""
+    return epoch_from_groups(m.groupdict(), zone)
+
+
+_STAMP_KEYS = ("y", "yy", "mo", "mon", "d", "h", "mi", "s", "tz")
+
+
+def cached_epoch(g: dict, zone: Zone) -> float | None:
+    """``epoch_from_groups`` with the whole seconds cached per zone: a log repeats its seconds."""
+    cache = zone.cache
+    key = tuple(g.get(k) for k in _STAMP_KEYS)
+    base = cache.get(key)
+    if base is None:
+        if g.get("epoch"):
+            return epoch_from_groups(g, zone)
+        base = epoch_from_groups({k: g.get(k) for k in _STAMP_KEYS}, zone)
+        if base is None:
+            return None
+        if len(cache) > 4096:
+            cache.clear()
+        cache[key] = base
+    if g.get("ms"):
+        return base + int(g["ms"]) / 1000
+    frac = g.get("frac")
+    return base + int(frac) / 10 ** len(frac) if frac else base
+
+
+def epoch_from_groups(g: dict, zone: Zone) -> float | None:
+    """Epoch seconds from a layout's group values (y, mo, d, ...), or None if out of range."""
+    epoch = g.get("epoch")
+    if epoch:
+        return float(epoch)
+    try:
+        if g.get("mo"):
+            mo = int(g["mo"])
+        else:
+            mo = _MONTHS.get(g.get("mon") or "", 0)
+        d, h, mi, s = int(g["d"]), int(g["h"]), int(g["mi"]), int(g["s"])
+        frac = _frac(g.get("frac"))
+        if g.get("ms"):
+            frac = int(g["ms"]) / 1000
+        if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
+            return None
+        if g.get("y"):
+            y = int(g["y"])
+        elif g.get("yy"):
+            y = 2000 + int(g["yy"])
+        else:
+            return _yearless(zone, mo, d, h, mi, s, frac)
+        tz = g.get("tz")
+        if tz:
+            return calendar.timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(tz)
+        return zone.naive_to_epoch(y, mo, d, h, mi, s, frac)
+    except (ValueError, OverflowError, KeyError, TypeError):
+        return None
+
+
+def _yearless(zone: Zone, mo: int, d: int, h: int, mi: int, s: int, frac: float) -> float | None:
+    """A stamp without a year: the year that puts it closest before the reference time."""
+    now = zone.reference if zone.reference is not None else time.time()
+    year = time.gmtime(now).tm_year
+    try:
+        ts = zone.naive_to_epoch(year, mo, d, h, mi, s, frac)
+        if ts > now + 86400:  # e.g. "Dec 31" read in January: last year's
+            ts = zone.naive_to_epoch(year - 1, mo, d, h, mi, s, frac)
+    except (ValueError, OverflowError):
+        return None
+    return ts

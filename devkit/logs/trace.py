@@ -7,32 +7,20 @@ few matching events; the results are merged in time order and summarised per ser
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 from typing import Callable, Iterator, Sequence
 
 from devkit.logs.event import Event
 from devkit.logs.match import IdMatcher, PatternMatcher
 from devkit.logs.merge import merge_events
-from devkit.logs.scan import Matcher, scan_source
+from devkit.logs.scan import Matcher, scan_source, stitch_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
-from devkit.logs.stitch import stitch
 from devkit.logs.timestamps import Zone
+from devkit.logs.waterfall import Hop, Waterfall, build_waterfall
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 PARALLEL_MIN_BYTES = 16 << 20
-
-
-@dataclass
-class ServiceSpan:
-    """When one service first and last saw the request."""
-
-    service: str
-    first: float | None
-    last: float | None
-    events: int = 0
-    errors: int = 0
-    sources: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -67,27 +55,38 @@ class SearchResult:
     def sources(self) -> list[str]:
         return list(dict.fromkeys(e.source for e in sorted(self.events, key=lambda e: e.source_index)))
 
+    @cached_property
+    def waterfall(self) -> Waterfall:
+        """The request's hops, nesting, own times and probable root cause (computed once)."""
+        return build_waterfall(self.events)
+
     @property
-    def path(self) -> list[ServiceSpan]:
-        """The request's path: services in the order they first saw it."""
-        spans: dict[str, ServiceSpan] = {}
-        for ev in self.events:
-            name = ev.service or service_from_path(ev.source)
-            span = spans.get(name)
-            if span is None:
-                span = spans[name] = ServiceSpan(name, ev.ts, ev.ts)
-            if ev.ts is not None:
-                span.first = ev.ts if span.first is None else min(span.first, ev.ts)
-                span.last = ev.ts if span.last is None else max(span.last, ev.ts)
-            span.events += 1
-            span.errors += ev.is_error
-            if ev.source not in span.sources:
-                span.sources.append(ev.source)
-        return sorted(spans.values(), key=lambda s: float("inf") if s.first is None else s.first)
+    def path(self) -> list[Hop]:
+        """The request's path: the waterfall's hops, entry hop first, callees under callers."""
+        return self.waterfall.hops
+
+    def service_totals(self) -> list[dict]:
+        """Per service, in order of first appearance: its first and last event, counts, files."""
+        out: dict[str, dict] = {}
+        for hop in self.path:
+            totals = out.setdefault(hop.service, {"service": hop.service, "first": None, "last": None,
+                                                  "events": 0, "errors": 0, "sources": []})
+            times = [e.ts for e in hop.events if e.ts is not None]
+            if times:
+                totals["first"] = min([t for t in (totals["first"], min(times)) if t is not None])
+                totals["last"] = max([t for t in (totals["last"], max(times)) if t is not None])
+            totals["events"] += len(hop.events)
+            totals["errors"] += hop.errors
+            totals["sources"] += [s for s in hop.sources if s not in totals["sources"]]
+        return list(out.values())
 
     def summary(self) -> dict:
+        """The facts every renderer shows (terminal header, ``--summary-json``, HTML): one object."""
         from devkit.logs.timestamps import format_utc
 
+        services = self.service_totals()
+        for totals in services:
+            totals["first"], totals["last"] = format_utc(totals["first"]), format_utc(totals["last"])
         return {
             "query": self.query,
             "events": len(self.events),
@@ -96,34 +95,32 @@ class SearchResult:
             "last": format_utc(self.last),
             "duration_s": None if self.duration is None else round(self.duration, 6),
             "sources": self.sources,
-            "services": [
-                {"service": s.service, "first": format_utc(s.first), "last": format_utc(s.last),
-                 "events": s.events, "errors": s.errors, "sources": s.sources}
-                for s in self.path
-            ],
-            "problems": self.problems,
+            "services": services,
+            "waterfall": self.waterfall.to_json(),
+            "problems": [str(p) for p in self.problems],
         }
-
-
-def _scan_job(args: tuple) -> tuple[int, list[Event], list[str]]:
-    source, matcher, zone, text_mode = args
-    events, problems = scan_source(source, matcher, zone, text_mode)
-    return source.index, events, problems
 
 
 def _scan_all(sources: list[Source], matcher: Matcher, zone: Zone, text_mode: bool,
               jobs: int) -> Iterator[tuple[int, list[Event], list[str]]]:
-    """Scan every source, on ``jobs`` processes when there is enough work to share."""
-    work = [(s, matcher, zone, text_mode) for s in sources]
+    """Scan every source: files side by side on ``jobs`` threads, and a big file's raw search shared
+    between threads in ranges (the C scan and ``pread`` release the GIL)."""
     total = sum(s.size for s in sources)
-    if jobs < 2 or len(sources) < 2 or total < PARALLEL_MIN_BYTES or not all(s.path for s in sources):
-        yield from map(_scan_job, work)
+    if jobs < 2 or total < PARALLEL_MIN_BYTES:
+        for s in sources:
+            yield (s.index, *scan_source(s, matcher, zone, text_mode))
         return
-    import multiprocessing
+    from concurrent.futures import ThreadPoolExecutor, as_completed
 
-    work.sort(key=lambda w: -w[0].size)  # biggest first: balances the cores
-    with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:
-        yield from pool.map(_scan_job, work)
+    biggest = max((s.size for s in sources), default=0)
+    share = len(sources) < jobs or biggest * jobs > total * 1.5  # one file would keep a core idle
+    with ThreadPoolExecutor(jobs, thread_name_prefix="devkit-scan") as files, \
+            ThreadPoolExecutor(jobs, thread_name_prefix="devkit-range") as ranges:
+        pool = ranges if share else None
+        order = sorted(sources, key=lambda s: -s.size)  # biggest first: balances the threads
+        futures = {files.submit(scan_source, s, matcher, zone, text_mode, pool): s.index for s in order}
+        for future in as_completed(futures):
+            yield (futures[future], *future.result())
 
 
 def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | None = None,
@@ -149,8 +146,16 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
 
 
 def trace(ident: str, paths: Sequence[str], *, field: str | None = None, **kw) -> SearchResult:
-    """Every event that carries the correlation ID ``ident`` (as a whole token)."""
-    return search(paths, IdMatcher(ident, field), query=ident, **kw)
+    """Every event that carries the correlation ID ``ident`` (as a whole token).
+
+    An event that names the ID only in its text (``charge failed for request <id>``) gets it as
+    its ``correlation_id``: it is the ID that matched.
+    """
+    result = search(paths, IdMatcher(ident, field), query=ident, **kw)
+    for ev in result.events:
+        if ev.correlation_id is None:
+            ev.correlation_id = ident
+    return result
 
 
 def grep(pattern: str, paths: Sequence[str], *, fixed: bool = False, ignore_case: bool = False,
@@ -170,10 +175,7 @@ class MergeRun:
 
     @property
     def events(self) -> Iterator[Event]:
-        streams = [
-            stitch(iter_lines(s, self.problems, self.text_mode), s.name, self.zone, service_from_path(s.name), s.index)
-            for s in self.sources
-        ]
+        streams = [stitch_source(s, self.zone, iter_lines(s, self.problems, self.text_mode)) for s in self.sources]
         return merge_events(streams)
 
 

@@ -14,9 +14,7 @@ import os
 import re
 import shutil
 import tempfile
-import tomllib
 import warnings
-import zipfile
 from dataclasses import dataclass, field
 from email.headerregistry import Address
 from email.message import Message
@@ -24,6 +22,8 @@ from pathlib import Path
 from typing import Any
 
 from devkit.errors import InputError
+from devkit.pkg import archives
+from devkit.pkg import pyproject as pyproject_mod
 
 COPY_IGNORE = (".git", ".hg", ".venv", "venv", ".tox", ".nox", "node_modules", "__pycache__", "build", "dist",
                "*.egg-info", ".mypy_cache", ".pytest_cache")
@@ -44,17 +44,71 @@ def normalize_key(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
-def read_pyproject(root: Path) -> dict[str, Any] | None:
-    path = root / "pyproject.toml"
-    if not path.is_file():
-        return None
-    try:
-        return tomllib.loads(path.read_text(encoding="utf-8"))
-    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not valid TOML: {exc}") from None
+def read_pyproject(root: Path) -> pyproject_mod.Pyproject | None:
+    """pyproject.toml parsed, with [project] checked for the types PEP 621 gives each field."""
+    doc = pyproject_mod.load(root)
+    if doc is not None:
+        check_types(doc)
+    return doc
 
 
-def static_blocker(pyproject: dict[str, Any] | None, root: Path) -> str:
+_STR, _STRS = "a string", "an array of strings"
+_PEOPLE = "an array of tables like { name = \"...\", email = \"...\" }"
+
+
+def _is_strs(value: Any) -> bool:
+    return isinstance(value, list) and all(isinstance(v, str) for v in value)
+
+
+def _field_types() -> dict[str, tuple[str, Any]]:
+    def people(v: Any) -> bool:
+        return isinstance(v, list) and all(isinstance(p, dict) and all(isinstance(p.get(k, ""), str) for k in ("name", "email"))
+                                           for p in v)
+
+    def str_table(v: Any) -> bool:
+        return isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+
+    def file_or_text(v: Any) -> bool:
+        return isinstance(v, str) or (isinstance(v, dict) and all(isinstance(v.get(k, ""), str) for k in ("file", "text", "content-type")))
+
+    return {
+        "name": (_STR, lambda v: isinstance(v, str)),
+        "version": (_STR, lambda v: isinstance(v, str)),
+        "description": (_STR, lambda v: isinstance(v, str)),
+        "requires-python": (_STR, lambda v: isinstance(v, str)),
+        "readme": ("a string or a table with file or text", file_or_text),
+        "license": ("a string or a table with file or text", file_or_text),
+        "license-files": (_STRS, _is_strs),
+        "authors": (_PEOPLE, people),
+        "maintainers": (_PEOPLE, people),
+        "keywords": (_STRS, _is_strs),
+        "classifiers": (_STRS, _is_strs),
+        "dependencies": (_STRS, _is_strs),
+        "dynamic": (_STRS, _is_strs),
+        "urls": ("a table of strings", str_table),
+        "scripts": ("a table of strings", str_table),
+        "gui-scripts": ("a table of strings", str_table),
+        "optional-dependencies": ("a table of arrays of strings",
+                                  lambda v: isinstance(v, dict) and all(_is_strs(x) for x in v.values())),
+        "entry-points": ("a table of tables of strings",
+                         lambda v: isinstance(v, dict) and all(str_table(x) for x in v.values())),
+    }
+
+
+def check_types(doc: pyproject_mod.Pyproject) -> None:
+    """A wrong-typed [project] field is one line with its place, never an internal error later."""
+    project = doc.data.get("project")
+    if project is None:
+        return
+    if not isinstance(project, dict):
+        raise InputError(f"{doc.where('project')}: [project] must be a table, not {pyproject_mod.type_name(project)}")
+    for key, (wanted, ok) in _field_types().items():
+        if key in project and not ok(project[key]):
+            raise InputError(f"{doc.where('project', key)}: [project].{key} must be {wanted}, "
+                             f"not {pyproject_mod.type_name(project[key])}")
+
+
+def static_blocker(pyproject: dict[str, Any] | None, root: Path) -> str:  # pyproject: the parsed data
     """Why static reading is impossible (empty string when it is possible)."""
     if pyproject is None:
         if (root / "setup.py").is_file() or (root / "setup.cfg").is_file():
@@ -66,7 +120,16 @@ def static_blocker(pyproject: dict[str, Any] | None, root: Path) -> str:
     dynamic = project.get("dynamic") or []
     if dynamic:
         return "[project] declares dynamic fields: " + ", ".join(map(str, dynamic))
+    build = pyproject.get("build-system")
+    backend = build.get("build-backend") if isinstance(build, dict) else None
+    if isinstance(backend, str) and backend.startswith(AUGMENTING_BACKENDS):
+        return f"{backend} adds metadata of its own to [project] (Python classifiers)"
     return ""
+
+
+# Backends whose built metadata holds more than a static [project] says (tomlkit's sdist: poetry-core
+# adds "Programming Language :: Python :: 3.x" classifiers), so only the backend gives pyroma's score.
+AUGMENTING_BACKENDS = ("poetry.core.", "poetry.masonry.")
 
 
 def _people(people: list[dict[str, str]], kind: str, headers: list[tuple[str, str]]) -> None:
@@ -86,11 +149,13 @@ def _people(people: list[dict[str, str]], kind: str, headers: list[tuple[str, st
 
 
 def _read_text(root: Path, rel: str, what: str) -> str:
-    path = root / rel
+    from devkit.pkg.sources import inside
+
+    path = inside(root, rel, f"[project] {what} file")
     try:
-        return path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise InputError(f"{root / 'pyproject.toml'}: {what} file {rel!r} unreadable: {exc.strerror}") from None
+        return pyproject_mod.read_text(path, archives.FILE_CAP * 4)
+    except InputError as exc:
+        raise InputError(f"{root / 'pyproject.toml'}: {what} file {rel!r} unreadable: {str(exc).split(': ', 1)[-1]}") from None
 
 
 def _readme(root: Path, readme: Any) -> tuple[str | None, str | None]:
@@ -172,17 +237,24 @@ def pyroma_shape(headers: list[tuple[str, str]], description: str | None) -> dic
     return data
 
 
-def static_project_metadata(root: Path, pyproject: dict[str, Any]) -> ProjectMetadata:
+def static_project_metadata(root: Path, doc: pyproject_mod.Pyproject) -> ProjectMetadata:
     """pyroma's dict for a project whose ``[project]`` table is fully static."""
-    project = pyproject["project"]
+    project = doc.data["project"]
     headers = project_headers(root, project)
     text, ctype = _readme(root, project.get("readme"))
     if text and ctype:
         headers.append(("description-content-type", ctype))
     data = pyroma_shape(headers, text)
-    deps = [("pyproject.toml [project.dependencies]", req) for req in project.get("dependencies") or []]
+
+    def where(keys: tuple[str, ...], req: str, label: str) -> str:
+        line = pyproject_mod.line_of(doc.text, keys, value=req)
+        return f"pyproject.toml:{line} {label}" if line else f"pyproject.toml {label}"
+
+    deps = [(where(("project", "dependencies"), req, "[project.dependencies]"), req)
+            for req in project.get("dependencies") or []]
     for extra, reqs in (project.get("optional-dependencies") or {}).items():
-        deps += [(f"pyproject.toml [project.optional-dependencies] {extra}", req) for req in reqs]
+        deps += [(where(("project", "optional-dependencies", extra), req, f"[project.optional-dependencies] {extra}"), req)
+                 for req in reqs]
     broken = _unbuildable(project)
     if broken:
         # Every build backend rejects this, so pyroma would report a failed build (score 0).
@@ -224,26 +296,80 @@ def requirements_from(data: dict[str, Any], where: str) -> list[tuple[str, str]]
 
 
 def wheel_metadata(path: Path) -> ProjectMetadata:
-    """Read ``*.dist-info/METADATA`` from a wheel; nothing is built or run."""
-    try:
-        with zipfile.ZipFile(path) as whl:
-            names = [n for n in whl.namelist() if n.count("/") == 1 and n.endswith(".dist-info/METADATA")]
-            if not names:
-                raise InputError(f"{path}: no *.dist-info/METADATA in the wheel")
-            raw = whl.read(names[0]).decode("utf-8")
-    except (zipfile.BadZipFile, OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: not a readable wheel: {exc}") from None
+    """Read ``*.dist-info/METADATA`` from a wheel (capped); nothing is built or run."""
+    raw = archives.wheel_metadata_text(path)
     data = message_metadata(email.parser.Parser().parsestr(raw))
     return ProjectMetadata(data=data, source="wheel", dependencies=requirements_from(data, "wheel METADATA Requires-Dist"))
 
 
 def pkg_info_metadata(root: Path) -> ProjectMetadata:
-    """Read an unpacked sdist's PKG-INFO (static, like the wheel's METADATA)."""
-    raw = (root / "PKG-INFO").read_text(encoding="utf-8")
+    """Read an unpacked sdist's PKG-INFO: the metadata its backend wrote, as pyroma rates it."""
+    raw = pyproject_mod.read_text(root / "PKG-INFO", archives.METADATA_CAP)
     data = message_metadata(email.parser.Parser().parsestr(raw))
     if not (root / "pyproject.toml").is_file():
         data["_missing_pyproject_toml"] = True  # as pyroma's get_build_data marks it
     return ProjectMetadata(data=data, source="PKG-INFO", dependencies=requirements_from(data, "PKG-INFO Requires-Dist"))
+
+
+def _git_dir_for(root: Path) -> tuple[Path, Path, Path] | None:
+    """(worktree top, its git dir, the common git dir) when ``root`` is inside a git checkout."""
+    for candidate in (root, *root.parents):
+        dot_git = candidate / ".git"
+        if dot_git.is_dir():
+            return candidate, dot_git, dot_git
+        if dot_git.is_file():
+            text = dot_git.read_text(encoding="utf-8", errors="replace").strip()
+            if not text.startswith("gitdir:"):
+                return None
+            gitdir = (candidate / text.removeprefix("gitdir:").strip()).resolve()
+            common_file = gitdir / "commondir"
+            common = (gitdir / common_file.read_text().strip()).resolve() if common_file.is_file() else gitdir
+            return candidate, gitdir, common
+    return None
+
+
+def _shadow_git_dir(gitdir: Path, common: Path, dest: Path) -> None:
+    """A throwaway git dir that sees the same commits, refs, HEAD and index as the real one but
+    writes only to itself (objects are borrowed through ``objects/info/alternates``): git status
+    in the build copy refreshes this index, never the user's."""
+    (dest / "objects" / "info").mkdir(parents=True)
+    (dest / "objects" / "info" / "alternates").write_text(f"{(common / 'objects').resolve()}\n")
+    for name, source in (("HEAD", gitdir), ("index", gitdir), ("config", common), ("packed-refs", common),
+                         ("shallow", common)):
+        if (source / name).is_file():
+            shutil.copyfile(source / name, dest / name)
+    if (common / "refs").is_dir():
+        shutil.copytree(common / "refs", dest / "refs", symlinks=True)
+    else:
+        (dest / "refs").mkdir()
+
+
+def _build_copy(root: Path, tmp: Path) -> Path:
+    """A copy of the project to build from (setuptools leaves *.egg-info/build/ behind). Inside a
+    git checkout the copy sits at the same path below a shadow git dir, so setuptools_scm,
+    hatch-vcs and friends find the tags the version comes from, as they do in place for pyroma."""
+    found = _git_dir_for(root)
+    if found is None:
+        copy = tmp / root.name
+    else:
+        top, gitdir, common = found
+        copy = tmp / "checkout" / root.relative_to(top)
+        copy.mkdir(parents=True)
+        _shadow_git_dir(gitdir, common, tmp / "checkout" / ".git")
+    shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE), dirs_exist_ok=True)
+    return copy
+
+
+def _plain(value: Any) -> Any:
+    """Backends' own objects (an old setuptools' vendored SpecifierSet for requires-python) as the
+    strings core metadata holds, so pyroma's tests see what a built METADATA would say."""
+    if isinstance(value, (str, bool, int, float)) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    return str(value)
 
 
 def backend_metadata(root: Path, reason: str) -> ProjectMetadata:
@@ -253,12 +379,10 @@ def backend_metadata(root: Path, reason: str) -> ProjectMetadata:
     projectdata = import_pyroma_module("projectdata")
     try:
         with tempfile.TemporaryDirectory(prefix="devkit-backend-") as tmp:
-            # Build from a copy: setuptools leaves *.egg-info/build/ behind in the source tree.
-            copy = Path(tmp) / root.name
-            shutil.copytree(root, copy, symlinks=True, ignore=shutil.ignore_patterns(*COPY_IGNORE))
+            copy = _build_copy(root, Path(tmp))
             with quiet_root_logger(), _quiet_fds(), warnings.catch_warnings():
                 warnings.simplefilter("ignore")  # build re-raises the backend's warnings in-process
-                data = projectdata.get_data(os.fspath(copy))
+                data = _plain(projectdata.get_data(os.fspath(copy)))
             data["_path"] = os.fspath(root)
     except Exception as exc:  # build raises its own exception types; report them in one line
         raise InputError(f"{root}: the build backend could not produce metadata: {exc}") from None

@@ -103,6 +103,8 @@ def bump(current: str, part: str | None, pre: str | None = None, dev: bool = Fal
             release = _increment(release, index)
         if pre:
             new_pre = (pre, 1)
+    elif part == "pre" and v.pre is None and v.dev is not None and v.post is None and pre:
+        new_pre = (pre, 1)  # 1.4.1.dev0 --pre rc -> 1.4.1rc1: the dev release was of 1.4.1
     elif part == "pre":
         label = pre
         if v.pre is None:
@@ -138,11 +140,57 @@ def bump(current: str, part: str | None, pre: str | None = None, dev: bool = Fal
 
 
 def check_target(current: str, target: str) -> str:
-    """``--to``: any valid PEP 440 version newer than the current one."""
-    new = parse(target)
+    """``--to``: any valid PEP 440 version newer than the current one, in its canonical spelling
+    (``v2.0.0`` -> ``2.0.0``, ``01.02.01`` -> ``1.2.1``), so the files and the tag agree."""
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        new = Version(target)
+    except InvalidVersion:
+        raise InputError(f"--to {target!r} is not a PEP 440 version (e.g. 2.0.0, 2.1.0rc1)") from None
     if new <= parse(current):
         raise InputError(f"--to {target} is not newer than the current version {current}")
-    return target
+    return str(new)
+
+
+CALVER_DEFAULT = "YYYY.MM.PATCH"
+_CALVER_TOKENS = {
+    "YYYY": lambda d: str(d.year), "YY": lambda d: str(d.year % 100), "0Y": lambda d: f"{d.year % 100:02d}",
+    "MM": lambda d: str(d.month), "0M": lambda d: f"{d.month:02d}",
+    "DD": lambda d: str(d.day), "0D": lambda d: f"{d.day:02d}",
+}
+_CALVER_SPLIT = re.compile(r"(YYYY|0Y|YY|0M|MM|0D|DD|PATCH|MICRO)")
+
+
+def calver(current: str, fmt: str = CALVER_DEFAULT, today=None) -> str:  # today: datetime.date
+    """The next calendar version: today's date in ``fmt``, and PATCH counting releases that day
+    (or month): ``2025.6.0`` -> ``2025.6.1`` in June 2025, ``2025.7.0`` in July."""
+    import datetime as dt
+
+    today = today or dt.date.today()
+    parts = _CALVER_SPLIT.split(fmt)
+    if not any(p in _CALVER_TOKENS for p in parts):
+        raise InputError(f"calver format {fmt!r} has no date part (use YYYY, YY, 0Y, MM, 0M, DD, 0D and PATCH)")
+    regex, date_text = "", ""
+    for token in parts:
+        if token in _CALVER_TOKENS:
+            regex += re.escape(_CALVER_TOKENS[token](today))
+            date_text += _CALVER_TOKENS[token](today)
+        elif token in ("PATCH", "MICRO"):
+            regex += r"(?P<patch>\d+)"
+            date_text += "{patch}"
+        else:
+            regex += re.escape(token)
+            date_text += token
+    same_period = re.fullmatch(regex, current)
+    patch = int(same_period.group("patch")) + 1 if same_period and "patch" in same_period.groupdict() else 0
+    if same_period and "{patch}" not in date_text:
+        raise InputError(f"{current} is already today's version in {fmt!r}: add PATCH to the format for several releases a day")
+    result = date_text.replace("{patch}", str(patch))
+    new = parse(result)
+    if new <= parse(current):
+        raise InputError(f"calver {fmt!r} gives {result}, which is not newer than {current}")
+    return result
 
 
 def preview(current: str) -> dict[str, str]:

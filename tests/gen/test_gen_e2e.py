@@ -71,12 +71,17 @@ def wait_for_lines(path: Path, count: int) -> list[str]:
     return lines
 
 
-def test_one_request_followed_from_nginx_through_the_app_logs(orders_app, nginx_runner, tmp_path):
-    app_port, app_log = orders_app
+def generated_nginx(app_port: int, nginx_runner, workers: int):
+    """The generated standalone config in front of the app, run by a real nginx."""
     port = free_port()
     conf = gen("nginx", "--standalone", "--upstream", f"127.0.0.1:{app_port}", "--listen", f"127.0.0.1:{port}",
-               "--workers", "2")
-    ngx = nginx_runner(conf, port, name="nginx")
+               "--workers", str(workers))
+    return nginx_runner(conf, port, name="nginx")
+
+
+def test_one_request_followed_from_nginx_through_the_app_logs(orders_app, nginx_runner, tmp_path):
+    app_port, app_log = orders_app
+    ngx = generated_nginx(app_port, nginx_runner, workers=2)
 
     status, _, headers, body = ngx.get("/boom", headers={"Correlation-Id": "e2e-7f3a"})
     assert status == 500 and body == b"failed"
@@ -123,3 +128,32 @@ def test_one_request_followed_from_nginx_through_the_app_logs(orders_app, nginx_
 
     code, events = trace("never-seen-id", app_log.parent, ngx.access_log)
     assert code == 1 and events == []
+
+
+def test_access_log_end_is_exact_and_the_waterfall_nests_the_app_under_nginx(orders_app, nginx_runner):
+    """The generated log_format has $msec: nginx's hop is [msec - rt, msec], around the app's records."""
+    app_port, app_log = orders_app
+    ngx = generated_nginx(app_port, nginx_runner, workers=1)
+    status, _, _, _ = ngx.get("/boom", headers={"Correlation-Id": "msec-4d2e"})
+    assert status == 500
+    [line] = ngx.log_lines(expect=1)
+    msec = float(re.search(r" msec=(\d+\.\d{3})$", line).group(1))
+    rt = float(re.search(r" rt=(\d+\.\d{3}) ", line).group(1))
+    wait_for_lines(app_log, 5)
+
+    proc = subprocess.run([sys.executable, "-m", "devkit", "logs", "trace", "msec-4d2e", str(app_log.parent),
+                           str(ngx.access_log), "--summary-json", "--json"], capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stderr
+    *events, summary = [json.loads(x) for x in proc.stdout.splitlines()]
+    [access] = [e for e in events if e["source"] == str(ngx.access_log)]
+    assert access["duration"] == pytest.approx(rt)
+    from datetime import datetime
+
+    assert datetime.fromisoformat(access["timestamp"]).timestamp() == pytest.approx(msec, abs=1e-6)  # not whole s
+    rows = summary["waterfall"]["rows"]
+    assert [(r["service"], r["depth"], r["parent"], r["placed"]) for r in rows] == [
+        ("nginx", 0, None, "duration"), ("orders", 1, 0, "events")]
+    nginx, app = rows
+    assert nginx["start_s"] <= app["start_s"] and app["end_s"] <= nginx["end_s"] + 0.001
+    assert nginx["duration_s"] == pytest.approx(rt)
+    assert summary["waterfall"]["root_cause"]["service"] == "orders"

@@ -89,3 +89,107 @@ def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
     pattern = PatternMatcher(r"order \w+ is broken")
     fast = search(paths, pattern, query="x", zone=UTC).events
     assert [(e.source, e.line_numbers) for e in fast] == [(e.source, e.line_numbers) for e in full_read(pattern)]
+
+
+# --- container wrappers mixed in -------------------------------------------------------------------
+
+SPLIT = 16384
+
+
+def _frame(kind: str, container: str, stream: str, ts: str, text: str, partial: bool) -> str:
+    if kind == "docker":
+        return json.dumps({"log": text if partial else text + "\n", "stream": stream, "time": ts},
+                          separators=(",", ":"))
+    if kind == "cri":
+        return f"{ts} {stream} {'P' if partial else 'F'} {text}"
+    if kind == "journald":
+        entry = {"__REALTIME_TIMESTAMP": "1795165983000000", "PRIORITY": "3" if stream == "stderr" else "6",
+                 "MESSAGE": text, "CONTAINER_NAME": container, "CONTAINER_ID": container[:12]}
+        if partial:
+            entry["CONTAINER_PARTIAL_MESSAGE"] = "true"
+        return json.dumps(entry)
+    if kind == "kubectl":
+        return f"[pod/{container}-7d9f8b6c5d-x2k4q/{container}] {ts} {text}"
+    return f"{container:<10}  | {text}"  # compose without -t
+
+
+def random_wrapped_log(rng: random.Random, ids: list[str], kind: str, n: int = 300) -> str:
+    """One runtime's capture: containers and streams interleaved, tracebacks split, long records cut."""
+    single_file = kind in ("docker", "cri")  # one container per file; the others merge containers
+    containers = ["orders"] if single_file else ["orders", "notifier", "quotes"]
+    streams = ["stdout", "stderr"] if kind in ("docker", "cri", "journald") else ["stdout"]
+    queues: dict[tuple, list[tuple[str, bool]]] = {}
+    out: list[str] = []
+    for i in range(n):
+        ts = f"2026-11-20T09:{i // 60 % 60:02d}:{i % 60:02d}.{rng.randrange(10**9):09d}Z"
+        if queues and rng.random() < 0.55:
+            key = rng.choice(list(queues))
+            text, partial = queues[key].pop(0)
+            if not queues[key]:
+                del queues[key]
+            out.append(_frame(kind, key[0], key[1], ts, text, partial))
+            continue
+        container, stream = rng.choice(containers), rng.choice(streams)
+        if (container, stream) in queues:
+            continue
+        ident = rng.choice(ids)
+        stamp = f"2026-11-20 09:{i // 60 % 60:02d}:{i % 60:02d},{rng.randrange(1000):03d}"
+        what = rng.randrange(7)
+        lines: list[str]
+        if what == 0:
+            lines = [json.dumps({"message": f"json {ident}", "timestamp": ts, "level": "info"})]
+        elif what == 1:
+            lines = [f"{stamp} ERROR svc: failed for {ident}", *(t.format(id=ident) for t in TB)]
+        elif what == 2:
+            lines = [f"print line about {ident}"]
+        elif what == 3:
+            lines = [f"{stamp} 4242 ERROR nova.compute [req-{ident} u t - - -] spawn failed",
+                     *(f"{stamp} 4242 ERROR nova.compute {t.format(id=ident)}" for t in TB)]
+        elif what == 4 and kind in ("docker", "cri", "journald"):
+            cut = rng.randrange(SPLIT - len(ident) + 1, SPLIT)  # the split falls inside the ID
+            lines = ["x" * (cut - 1) + " " + ident + " tail"]
+        elif what == 5:
+            lines = ["", "  indented " + ident]
+        else:
+            lines = [f"{stamp} INFO plain {ident}"]
+        pieces: list[tuple[str, bool]] = []
+        for line in lines:
+            chunks = [line[k:k + SPLIT] for k in range(0, max(len(line), 1), SPLIT)] or [""]
+            if kind not in ("docker", "cri", "journald"):
+                chunks = [line]
+            pieces.extend((c, j < len(chunks) - 1) for j, c in enumerate(chunks))
+        queues[(container, stream)] = pieces
+    for key, rest in queues.items():
+        ts = "2026-11-20T10:00:00.000000001Z"
+        out.extend(_frame(kind, key[0], key[1], ts, text, partial) for text, partial in rest)
+    return "\n".join(out) + "\n"
+
+
+@pytest.mark.parametrize("kind", ["docker", "cri", "journald", "kubectl", "compose"])
+@pytest.mark.parametrize("seed", range(4))
+def test_trace_equals_full_read_with_container_wrappers(tmp_path, seed, kind, monkeypatch):
+    rng = random.Random(seed * 31 + len(kind))
+    ids = [f"{rng.getrandbits(40):010x}" for _ in range(5)]
+    paths = []
+    for k in range(2):
+        path = tmp_path / f"{kind}{k}.log"
+        path.write_text(random_wrapped_log(rng, ids, kind))
+        paths.append(str(path))
+    per_source = [list(merge([p], zone=UTC).events) for p in paths]
+    lines = sum(open(p, "rb").read().count(b"\n") for p in paths)
+    assert sum(e.lines for events in per_source for e in events) == lines
+
+    def full_read(matcher):
+        return list(merge_events([e for e in events if matcher.matches(e)] for events in per_source))
+
+    if seed % 2 == 1:
+        monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)
+    for ident in ids:
+        matcher = IdMatcher(ident)
+        fast = search(paths, matcher, query=ident, zone=UTC).events
+        slow = full_read(matcher)
+        assert [(e.source, e.line_numbers) for e in fast] == [(e.source, e.line_numbers) for e in slow], ident
+        assert [e.text for e in fast] == [e.text for e in slow]
+    pattern = PatternMatcher(r"order \w+ is broken")
+    fast = search(paths, pattern, query="x", zone=UTC).events
+    assert [(e.source, e.line_numbers) for e in fast] == [(e.source, e.line_numbers) for e in full_read(pattern)]

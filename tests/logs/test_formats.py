@@ -90,8 +90,8 @@ def test_python_json_logger_exc_info_and_structlog_and_ecs():
 def test_rfc5424_logspout_with_python_text_inside():
     rec = parse("<14>1 2017-03-01T12:00:01.250Z 3c9a3e1b2f0d /web-app 4242 - - "
                 "abc - 2017-03-01 12:00:01,250 - views.py - index - hello")
-    assert rec.format == "syslog-rfc5424"
-    assert rec.stream == ("3c9a3e1b2f0d", "web-app", "4242")
+    assert (rec.wrapper, rec.format) == ("syslog-rfc5424", "python-corrid")
+    assert rec.stream == ("syslog", "3c9a3e1b2f0d", "web-app", "4242")
     assert rec.service == "web-app"
     assert rec.fields["corrId"] == "abc"
     assert rec.message == "hello"
@@ -107,8 +107,8 @@ def test_rfc5424_continuation_record_and_json_inside():
 
 def test_rfc3164():
     rec = parse("<14>Mar  1 12:00:01 dockerhost web[42]: hello world")
-    assert rec.format == "syslog-rfc3164"
-    assert rec.stream == ("dockerhost", "web", "42")
+    assert (rec.wrapper, rec.format) == ("syslog-rfc3164", "text")
+    assert rec.stream == ("syslog", "dockerhost", "web", "42")
     assert rec.message == "hello world"
 
 

@@ -50,7 +50,7 @@ def test_demo_request_has_a_rejoined_syslog_traceback_and_a_summary(expected, ru
     result = trace(demo["id"], [str(EXAMPLES)], zone=UTC)
     services = [s.service for s in result.path]
     assert len(services) >= 5 and services[0] in {"nginx", "gateway"}
-    syslog = [e for e in result.events if e.format == "syslog-rfc5424" and e.traceback]
+    syslog = [e for e in result.events if e.wrapper == "syslog-rfc5424" and e.traceback]
     assert syslog and syslog[0].lines > 3
     assert result.errors >= 3
     assert result.duration and result.duration > 0
@@ -134,7 +134,7 @@ def test_grep_finds_a_traceback_line_and_returns_the_whole_event(run_json, run):
     assert result.exit_code == 0 and events
     assert all("Traceback" in e["message"] for e in events)
     result, fixed = run_json("logs", "grep", "-F", "smtplib.SMTP(", str(EXAMPLES))
-    assert fixed and all(e["format"] == "syslog-rfc5424" and e["lines"] > 3 for e in fixed)
+    assert fixed and all(e["wrapper"] == "syslog-rfc5424" and e["lines"] > 3 for e in fixed)
     assert run("logs", "grep", "-i", "-F", "TRACEBACK (MOST", str(EXAMPLES)).exit_code == 0
     assert run("logs", "grep", "-F", "TRACEBACK (MOST", str(EXAMPLES)).exit_code == 1
     bad = run("logs", "grep", "(unclosed", str(EXAMPLES))

@@ -53,3 +53,15 @@ def git_project(project, isolated_git_config):
         return root
 
     return make
+
+
+@pytest.fixture
+def repo(tmp_path, isolated_git_config):
+    """``repo({"pyproject.toml": "...", ...})``: a tiny committed git repository (git binary)."""
+    require_binary("git", "apt-get install git")
+    from pkg_support import make_repo
+
+    def make(files: dict, name: str = "proj") -> Path:
+        return make_repo(tmp_path / name, files)
+
+    return make

@@ -185,7 +185,7 @@ def _fail_tag_after_commit(monkeypatch):
     def create_tag(*args, **kwargs):
         raise OSError(13, "Permission denied")
 
-    monkeypatch.setattr(gitops, "create_tag", create_tag)
+    monkeypatch.setattr(gitops, "add_tag_ref", create_tag)
 
 
 @pytest.mark.parametrize(

@@ -10,11 +10,12 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import textwrap
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from pkg_support import DATA
+from pkg_support import DATA, git
 
 from devkit.cli import cli
 from devkit.pkg import rate as rate_mod
@@ -151,11 +152,11 @@ def test_hygiene_rules_and_strict():
     report = rate_mod.rate(DATA / "hygiene")
     found = [(f.id, f.where) for f in report.hygiene]
     assert found == [
-        ("DH001", "pyproject.toml [project.dependencies]"),          # requests==1.2.0
-        ("DH005", "pyproject.toml [project.dependencies]"),          # flask>=2,<3 (no reason)
-        ("DH002", "pyproject.toml [project.dependencies]"),          # internal-lib @ https://...
-        ("DH001", "pyproject.toml [project.optional-dependencies] test"),  # pytest===8.0.0
-        ("DH006", "requires-python"),                                # <3.13
+        ("DH001", "pyproject.toml:11 [project.dependencies]"),          # requests==1.2.0
+        ("DH005", "pyproject.toml:12 [project.dependencies]"),          # flask>=2,<3 (no reason)
+        ("DH002", "pyproject.toml:14 [project.dependencies]"),          # internal-lib @ https://...
+        ("DH001", "pyproject.toml:18 [project.optional-dependencies] test"),  # pytest===8.0.0
+        ("DH006", "pyproject.toml:9 requires-python"),                  # <3.13
         ("DH007", "requirements.txt:2"),                             # requests>=2.31
         ("DH007", "requirements.txt:5"),                             # gunicorn
     ]
@@ -279,3 +280,132 @@ def test_backend_fallback_leaves_no_build_droppings(project):
     before = sorted(p.relative_to(root).as_posix() for p in root.rglob("*"))
     assert rate_mod.rate(root).source == "build-backend"
     assert sorted(p.relative_to(root).as_posix() for p in root.rglob("*")) == before
+
+
+SCM_PROJECTS = {
+    "setuptools_scm": '[build-system]\nrequires = ["setuptools>=64", "setuptools-scm>=8"]\n'
+                      'build-backend = "setuptools.build_meta"\n[tool.setuptools_scm]\n',
+    "hatch-vcs": '[build-system]\nrequires = ["hatchling", "hatch-vcs"]\nbuild-backend = "hatchling.build"\n'
+                 '[tool.hatch.version]\nsource = "vcs"\n',
+}
+SCM_METADATA = """
+[project]
+name = "scmdemo"
+dynamic = ["version"]
+description = "A demo whose version comes from git tags."
+readme = "README.md"
+requires-python = ">=3.9"
+license = {text = "MIT"}
+authors = [{name = "Ada Lovelace", email = "ada@example.com"}]
+keywords = ["demo"]
+classifiers = ["Programming Language :: Python :: 3", "Programming Language :: Python :: 3.11",
+               "Development Status :: 4 - Beta", "License :: OSI Approved :: MIT License"]
+urls = {Homepage = "https://example.com/scmdemo"}
+"""
+
+
+@pytest.mark.parametrize("backend", sorted(SCM_PROJECTS))
+def test_vcs_versioned_checkout_rates_like_pyroma(repo, backend):
+    """The build copy keeps what the backend needs to find the version (before: score 0)."""
+    root = repo({"pyproject.toml": SCM_PROJECTS[backend] + SCM_METADATA,
+                 "README.md": "# scmdemo\n\n" + "A long enough description of the demo project. " * 4 + "\n",
+                 "scmdemo/__init__.py": ""})
+    git(root, "tag", "-a", "v1.2.3", "-m", "1.2.3")
+    index = (root / ".git" / "index").read_bytes()
+    report = rate_mod.rate(root)
+    assert report.source == "build-backend"
+    assert report.version == "1.2.3"
+    assert (report.score, report.verdict) == pyroma_cli(root) == (10, load_ratings().LEVELS[10])
+    assert (root / ".git" / "index").read_bytes() == index  # git status in the copy wrote nothing here
+    assert git(root, "status", "--porcelain").stdout == ""
+
+
+POETRY_PROJECT = """
+[tool.poetry]
+name = "poetrydemo"
+version = "2.1.0"
+description = "A poetry-core project: its build adds the Python classifiers."
+authors = ["Ada Lovelace <ada@example.com>"]
+license = "MIT"
+readme = "README.md"
+keywords = ["demo"]
+homepage = "https://example.com/poetrydemo"
+classifiers = ["Development Status :: 5 - Production/Stable"]
+
+[tool.poetry.dependencies]
+python = "^3.9"
+
+[build-system]
+requires = ["poetry-core>=1.0.0"]
+build-backend = "poetry.core.masonry.api"
+"""
+
+
+def test_sdist_is_rated_from_its_pkg_info_like_pyroma(tmp_path, monkeypatch):
+    src = tmp_path / "poetrydemo"
+    src.mkdir()
+    (src / "pyproject.toml").write_text(POETRY_PROJECT)
+    (src / "README.md").write_text("# poetrydemo\n\n" + "A long enough description of this demo project. " * 4 + "\n")
+    (src / "poetrydemo").mkdir()
+    (src / "poetrydemo" / "__init__.py").write_text("")
+    sdist = _build("sdist", src, tmp_path)
+    distributiondata = import_pyroma_module("distributiondata")
+    projectdata = import_pyroma_module("projectdata")
+    monkeypatch.setattr(projectdata, "get_build_data", functools.partial(projectdata.get_build_data, isolated=False))
+    theirs = pyroma_score(distributiondata.get_data(str(sdist)))
+    report = rate_mod.rate(sdist)
+    assert report.source == "PKG-INFO"
+    assert (report.score, report.verdict) == theirs
+    assert any(c.startswith("Programming Language :: Python :: 3.1") for c in
+               rate_mod.sdist_metadata(sdist, Path(tempfile.mkdtemp()))[0].data["classifier"])
+
+
+def test_vendored_specifierset_from_an_old_setuptools_is_rated_not_a_crash(tmp_path):
+    """A setup.cfg-only project: setuptools' read_configuration returns requires-python as its
+    vendored SpecifierSet, which pyroma's own PythonRequiresVersion test cannot take."""
+    (tmp_path / "setup.cfg").write_text(textwrap.dedent("""
+        [metadata]
+        name = cfgonly
+        version = 1.0
+        description = Configured by setup.cfg alone
+        [options]
+        python_requires = >=3.8
+    """))
+    result = CliRunner().invoke(cli, ["pkg", "rate", str(tmp_path), "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    python_requires = {c["id"]: c for c in data["checks"]}["PythonRequiresVersion"]
+    assert python_requires["passed"] is True
+    projectdata = import_pyroma_module("projectdata")
+    raw = projectdata.get_setupcfg_data(str(tmp_path))
+    raw["requires-python"] = str(raw["requires-python"])
+    raw["_missing_build_system"] = True
+    assert data["score"] == pyroma_score(raw)[0]
+
+
+def test_static_project_on_poetry_core_is_rated_by_its_backend(tmp_path):
+    """poetry-core adds Python classifiers to a static [project] (tomlkit: 7 read statically, 9 built)."""
+    root = tmp_path / "pc"
+    root.mkdir()
+    (root / "pyproject.toml").write_text(textwrap.dedent("""
+        [project]
+        name = "pc"
+        version = "1.0.0"
+        description = "A static [project] that poetry-core builds."
+        readme = "README.md"
+        requires-python = ">=3.9"
+        license = "MIT"
+        authors = [{ name = "Ada Lovelace", email = "ada@example.com" }]
+        keywords = ["demo"]
+        urls = { Homepage = "https://example.com/pc" }
+        [build-system]
+        requires = ["poetry-core>=2.0"]
+        build-backend = "poetry.core.masonry.api"
+    """))
+    (root / "README.md").write_text("# pc\n\n" + "A long enough description of this demo project. " * 4 + "\n")
+    (root / "pc").mkdir()
+    (root / "pc" / "__init__.py").write_text("")
+    report = rate_mod.rate(root)
+    assert report.source == "build-backend"
+    assert "poetry.core.masonry.api adds metadata of its own" in report.reason
+    assert (report.score, report.verdict) == pyroma_cli(root)

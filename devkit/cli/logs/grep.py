@@ -7,12 +7,14 @@ from functools import partial
 import click
 
 from devkit.cli.logs.common import run_search
+from devkit.cli.logs.render import Display
 from devkit.cli.options import (
     log_output_options,
     paths_argument,
     sources_or_stdin,
     tz_option,
 )
+from devkit.logs.match import PatternMatcher
 from devkit.logs.trace import grep as grep_events
 
 
@@ -25,7 +27,7 @@ from devkit.logs.trace import grep as grep_events
 @tz_option
 @log_output_options
 def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, field: str | None, tz: str | None,
-         as_json: bool, raw: bool, text_mode: bool) -> int:
+         as_json: bool, raw: bool, raw_tty: bool, text_mode: bool, short_tb: bool) -> int:
     """Events matching a regex anywhere, traceback lines included, merged in time order.
 
     Unlike grep, a hit in line 7 of a traceback returns the whole record it belongs to.
@@ -37,4 +39,6 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
       devkit logs grep -F 'KeyError' examples/logs --json
     """
     search = partial(grep_events, pattern, fixed=fixed, ignore_case=ignore_case, field=field)
-    return run_search(search, sources_or_stdin(paths), tz, text_mode, as_json, raw, "Pattern")
+    display = Display(short_tb, raw_tty, PatternMatcher(pattern, fixed, ignore_case).regex)
+    return run_search(search, sources_or_stdin(paths), tz, text_mode, as_json, raw or raw_tty, "Pattern",
+                      display=display)

@@ -21,7 +21,8 @@ from devkit.logs.trace import merge as merge_sources
 @paths_argument
 @tz_option
 @log_output_options
-def merge(paths: tuple[str, ...], tz: str | None, as_json: bool, raw: bool, text_mode: bool) -> int:
+def merge(paths: tuple[str, ...], tz: str | None, as_json: bool, raw: bool, raw_tty: bool, text_mode: bool,
+          short_tb: bool) -> int:
     """All events of all sources, stitched and merged in time order (pipe it anywhere).
 
     Each source keeps its own order; multi-line records stay whole. Exit status: 0 events
@@ -35,14 +36,15 @@ def merge(paths: tuple[str, ...], tz: str | None, as_json: bool, raw: bool, text
     term = get_terminal()
     run = merge_sources(sources_or_stdin(paths), zone=Zone.parse(tz), text_mode=text_mode)
     events = run.events
+    display = render.Display(short_tb=short_tb, raw_tty=raw_tty)
     if as_json:
         n = render.write_json(events, term)
-    elif raw:
-        n = render.write_raw(events)
+    elif raw or raw_tty:
+        n = render.write_raw(events, display)
     elif term.is_terminal:
-        n = render.write_rich(events, term, render.ServiceColors())
+        n = render.write_rich(events, term, render.ServiceColors(), display=display)
     else:
-        n = render.write_plain(events, term)
+        n = render.write_plain(events, term, display=display)
     if report_problems(run.problems, term):
         return 2
     return 0 if n else 1

@@ -26,11 +26,15 @@ def version(project: str, as_json: bool) -> None:
 
     info = version_info(project)
     term = get_terminal()
+    for note in info["notes"]:
+        term.info(note)
     if as_json:
         term.write(json.dumps(info, indent=2, ensure_ascii=False) + "\n")
         return
     lines = [info["version"], "found in:"]
     lines += [f"  {p['file']}:{p['line']}  {p['key']}" for p in info["places"]]
+    if info["vcs"]:
+        lines.append(f"  git tags ({info['vcs']})")
     lines.append("bump:")
     width = max(len(k) for k in info["bumps"]) if info["bumps"] else 0
     lines += [f"  {part.ljust(width)}  {new}" for part, new in info["bumps"].items()]

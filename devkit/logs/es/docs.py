@@ -48,6 +48,7 @@ def event_to_doc(ev: Event) -> dict:
         "service": ev.service,
         "level": ev.level,
         "format": ev.format,
+        "wrapper": ev.wrapper,
         "message": ev.message,
         "traceback": ev.traceback,
         "fields": ev.fields,
@@ -73,6 +74,7 @@ def index_mapping() -> dict:
             "service": {"type": "keyword"},
             "level": {"type": "keyword"},
             "format": {"type": "keyword"},
+            "wrapper": {"type": "keyword"},
             "fields": {"type": "object", "enabled": False},
             # read back from _source only: indexing it (numbers especially) tripled osmem's CPU per document
             "devkit": {"type": "object", "enabled": False},
@@ -100,7 +102,8 @@ def shipped_event(hit: dict, zone: Zone, index: int = 0) -> Event:
     raw = json.dumps(src, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     ev = Event(hit_source_name(hit), [int(n) for n in dk["line_numbers"]], [raw], str(src.get("format") or "json"),
                ts, src.get("level"), src.get("service"), str(src.get("message") or ""), src.get("traceback") or None,
-               fields, index, bool(dk.get("ts_inherited")))
+               fields, index, bool(dk.get("ts_inherited")),
+               wrapper=src.get("wrapper") if isinstance(src.get("wrapper"), str) else None)
     ev.normalise()
     return ev
 

@@ -16,8 +16,8 @@ from devkit.logs.es.bulk import Aggregator, BulkWriter, Item, ShipStats, make_it
 from devkit.logs.es.client import EsConnection, connect
 from devkit.logs.es.docs import doc_id, event_to_doc
 from devkit.logs.event import Event
-from devkit.logs.sources import expand_paths, iter_lines, service_from_path
-from devkit.logs.stitch import stitch
+from devkit.logs.scan import stitch_source
+from devkit.logs.sources import expand_paths, iter_lines
 from devkit.logs.timestamps import Zone
 
 Progress = Callable[[ShipStats], None]
@@ -26,7 +26,7 @@ Progress = Callable[[ShipStats], None]
 def file_events(paths: Sequence[str], zone: Zone, problems: list[str], text_mode: bool = False) -> Iterator[Event]:
     """Every stitched event of every file, source by source (the same events ``logs merge`` shows)."""
     for s in expand_paths(list(paths), problems):
-        yield from stitch(iter_lines(s, problems, text_mode), s.name, zone, service_from_path(s.name), s.index)
+        yield from stitch_source(s, zone, iter_lines(s, problems, text_mode))
 
 
 class _Sender:

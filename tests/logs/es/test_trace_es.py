@@ -41,7 +41,7 @@ def test_shipped_examples_trace_like_the_files(shipped, es_url, expected, run_js
 def test_demo_request_through_the_library_has_the_rejoined_traceback(shipped, es_url, expected):
     demo = expected["ids"][0]
     result = es_trace(demo["id"], es_url, index=SHIPPED_INDEX, zone=UTC)
-    syslog = [e for e in result.events if e.format.startswith("syslog") and e.traceback]
+    syslog = [e for e in result.events if (e.wrapper or "").startswith("syslog") and e.traceback]
     assert [e.lines for e in syslog] == [e["lines"] for e in demo["events"] if e["source"] == "syslog/docker.log"
                                          and e["traceback"]]
     assert syslog[0].traceback.startswith("Traceback (most recent call last):")

@@ -1,0 +1,248 @@
+"""Reading one line with the format definitions: JSON objects, then text formats in order.
+
+Detection is deterministic (the first definition in order that claims a line wins), so a window
+read around a search hit parses every line exactly as a full read does. Each definition's cheap
+tests (first character, a literal in the first 200 characters) keep most regexes from running.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Callable
+
+from devkit.logs import fields as registry
+from devkit.logs.formats.hooks import HOOKS
+from devkit.logs.formats.jsonlines import JSON_FORMATS
+from devkit.logs.formats.record import Record, normalize_level
+from devkit.logs.formats.spec import JsonFormat, TextFormat
+from devkit.logs.formats.text import TEXT_FORMATS
+from devkit.logs.timestamps import LAYOUTS, Zone, cached_epoch, parse_timestamp
+
+_TS_GROUPS = frozenset({"ts_text", "y", "yy", "mo", "mon", "d", "h", "mi", "s", "frac", "ms", "tz", "epoch"})
+_SPECIAL = _TS_GROUPS | {"level", "msg"}
+
+
+def flatten(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists stay values."""
+    out = {} if out is None else out
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict) and value:
+            flatten(value, name + ".", out)
+        else:
+            out[name] = value
+    return out
+
+
+def traceback_text(value: object) -> str | None:
+    """A traceback field as text: a list of ``format_exception`` strings, or one string."""
+    if value in (None, "", [], False, True):
+        return None
+    text = "".join(str(v) for v in value) if isinstance(value, list) else str(value)
+    text = text.rstrip("\n")
+    return text or None
+
+
+_GROUP = re.compile(r"\(\?P<(\w+)>")
+
+
+class CompiledText:
+    """A ``TextFormat`` ready to read lines (alone, or as one alternative of a ``TextSet``)."""
+
+    __slots__ = ("spec", "name", "regex", "hooks", "opens_if", "epoch_layout", "index", "ts_groups", "level_at",
+                 "msg_at", "ts_text_at", "field_at", "opens_at")
+
+    def __init__(self, spec: TextFormat) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.regex = spec.compile()
+        self.hooks = tuple(HOOKS[h] for h in spec.hooks)
+        self.opens_if = spec.opens_if
+        self.epoch_layout = spec.layout == "epoch"
+        self.bind(self.regex, "")
+
+    def bind(self, regex: re.Pattern, prefix: str) -> None:
+        """Where this format's groups are in ``regex`` (its own, or a TextSet's with ``prefix``)."""
+        index = regex.groupindex
+        names = [n[len(prefix):] for n in index if n.startswith(prefix) and n != prefix.rstrip("_")]
+        at = {n: index[prefix + n] for n in names}
+        self.ts_groups = tuple((n, at[n]) for n in names if n in _TS_GROUPS and n != "ts_text")
+        self.level_at = at.get("level")
+        self.msg_at = at.get("msg")
+        self.ts_text_at = at.get("ts_text")
+        rename, drop = self.spec.rename, self.spec.drop
+        self.field_at = tuple((rename.get(n, n), at[n]) for n in names if n not in _SPECIAL and n not in drop)
+        self.opens_at = at.get(self.opens_if) if self.opens_if else None
+
+    def parse(self, line: str, zone: Zone) -> Record | None:
+        m = self.regex.match(line)
+        return None if m is None else self.record(m, zone)
+
+    def record(self, m: re.Match, zone: Zone) -> Record | None:
+        """The record a match of this format's groups says, or None if its time is not a time."""
+        spec = self.spec
+        group = m.group
+        ts = ts_text = None
+        if spec.layout:
+            ts = cached_epoch({n: group(i) for n, i in self.ts_groups}, zone)
+            if ts is None:
+                return None  # "2026-13-45 ...": not a time, so not this format
+            ts_text = None if self.epoch_layout else group(self.ts_text_at)
+        fields = {}
+        for name, i in self.field_at:
+            value = group(i)
+            if value is not None:
+                fields[name] = value
+        for name in spec.numbers:
+            value = fields.get(name)
+            if value is not None and value.isdigit():
+                fields[name] = int(value)
+        raw_level = group(self.level_at) if self.level_at else None
+        level = normalize_level(raw_level, spec.levels) if raw_level else None
+        rec = Record(spec.name, ts, level, (group(self.msg_at) if self.msg_at else None) or "", fields,
+                     ts_text=ts_text, opens=True)
+        if spec.status:
+            try:
+                rec.status = fields[spec.status] = int(fields[spec.status])
+            except (KeyError, ValueError):
+                pass
+        if spec.duration:
+            name, factor = spec.duration
+            try:
+                rec.duration = float(fields[name]) * factor
+            except (KeyError, ValueError):
+                pass
+        if spec.service and fields.get(spec.service):
+            rec.service = fields[spec.service]
+        if spec.stream:
+            rec.stream = (spec.name, *(fields.get(k) for k in spec.stream))
+            rec.stream_msg = rec.message
+            rec.opens = self.opens_at is not None and group(self.opens_at) is not None
+        for fn in self.hooks:
+            fn(rec, m)
+        return rec
+
+
+class TextSet:
+    """Formats tried in order with one regex: an alternation, whose first matching branch is the
+    first format in order that matches (as trying them one by one would give), in one C call."""
+
+    __slots__ = ("formats", "regex", "_rest")
+
+    def __init__(self, specs: tuple[TextFormat, ...]) -> None:
+        branches = []
+        for i, spec in enumerate(specs):
+            body = spec.compile().pattern
+            branches.append(f"(?P<f{i}>" + _GROUP.sub(lambda m, i=i: f"(?P<f{i}_{m.group(1)}>", body) + ")")
+        self.regex = re.compile("|".join(branches), re.S)
+        self.formats = tuple(CompiledText(spec) for spec in specs)
+        for i, fmt in enumerate(self.formats):
+            fmt.bind(self.regex, f"f{i}_")
+        self._rest: dict[int, TextSet] = {}
+
+    def parse(self, line: str, zone: Zone) -> Record | None:
+        m = self.regex.match(line)
+        if m is None:
+            return None
+        k = int(m.lastgroup[1:])  # type: ignore[index]
+        rec = self.formats[k].record(m, zone)
+        if rec is not None or k + 1 == len(self.formats):
+            return rec
+        rest = self._rest.get(k)  # its time was not a time: the formats after it still may match
+        if rest is None:
+            rest = self._rest[k] = TextSet(tuple(f.spec for f in self.formats[k + 1:]))
+        return rest.parse(line, zone)
+
+
+class CompiledJson:
+    """A ``JsonFormat`` ready to read decoded objects."""
+
+    __slots__ = ("spec", "name", "hooks")
+
+    def __init__(self, spec: JsonFormat) -> None:
+        self.spec = spec
+        self.name = spec.name
+        self.hooks = tuple(HOOKS[h] for h in spec.hooks)
+
+    def build(self, obj: dict, flat: dict, line: str, zone: Zone) -> Record:
+        spec = self.spec
+        ts = ts_text = None
+        for key in spec.epoch_keys:
+            value = flat.get(key)
+            if isinstance(value, (int, float)) and not isinstance(value, bool):
+                ts = float(value)  # logstash_formatter v0: the real record time, not formatting time
+                break
+        if ts is None:
+            for key in spec.ts_keys:
+                if key in flat:
+                    ts = parse_timestamp(flat[key], zone)
+                    if ts is not None:
+                        ts_text = flat[key] if isinstance(flat[key], str) else None
+                        break
+        message = next((flat[k] for k in spec.message_keys if isinstance(flat.get(k), str)), None)
+        level = next((normalize_level(flat[k]) for k in spec.level_keys if k in flat), None)
+        service = next((str(flat[k]) for k in spec.service_keys if isinstance(flat.get(k), str) and flat[k]), None)
+        tb = None
+        for key in spec.traceback_keys:
+            tb = traceback_text(flat.get(key))
+            if tb:
+                break
+        if level is None and tb:
+            level = "ERROR"
+        rec = Record(spec.name, ts, level, line if message is None else message, flat,
+                     service.lstrip("/") if service else None, tb, ts_text=ts_text, opens=True,
+                     status=registry.status(flat), duration=registry.duration(flat))
+        for fn in self.hooks:
+            fn(rec, None)
+        return rec
+
+
+TEXT_SET = TextSet(TEXT_FORMATS)
+TEXT: tuple[CompiledText, ...] = TEXT_SET.formats
+JSON: tuple[CompiledJson, ...] = tuple(CompiledJson(f) for f in JSON_FORMATS)
+
+
+def load_json(line: str) -> dict | None:
+    """The object on a JSON line, or None (not JSON, not an object, or absurdly nested)."""
+    try:
+        obj = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    return obj if isinstance(obj, dict) else None
+
+
+def json_record(obj: dict, line: str, zone: Zone) -> Record:
+    """The record a decoded JSON object is, by the first JSON format that claims it."""
+    flat = flatten(obj)
+    for fmt in JSON:
+        if fmt.spec.claims(obj, flat):
+            return fmt.build(obj, flat, line, zone)
+    raise AssertionError("the generic JSON format claims every object")  # pragma: no cover
+
+
+def parse_json(line: str, zone: Zone) -> Record | None:
+    if not line.startswith("{"):
+        return None
+    obj = load_json(line)
+    return None if obj is None else json_record(obj, line, zone)
+
+
+def parse_text(line: str, zone: Zone) -> Record | None:
+    return TEXT_SET.parse(line, zone)
+
+
+def parse_payload(line: str, zone: Zone) -> Record | None:
+    """The record this text starts (an application's own line), or None for a continuation."""
+    if not line or line[0] in " \t":
+        return None
+    if line[0] == "{":
+        rec = parse_json(line, zone)
+        if rec is not None:
+            return rec
+    return parse_text(line, zone)
+
+
+Parser = Callable[[str, Zone], "Record | None"]
+__all__ = ["flatten", "traceback_text", "parse_payload", "parse_json", "parse_text", "json_record", "load_json",
+           "TEXT", "JSON", "LAYOUTS"]
