@@ -174,6 +174,8 @@ def test_library_api(world):
 
 
 def test_logs_trace_finds_a_task_in_the_worker_log_by_its_id(world):
+    import json
+
     from click.testing import CliRunner
 
     from devkit.cli import cli
@@ -181,16 +183,16 @@ def test_logs_trace_finds_a_task_in_the_worker_log_by_its_id(world):
     ok = report(run(world, f"{TASKS}.add", "--args", "[20, 22]", "-n", "2"))
     bad = report(run(world, f"{TASKS}.boom", "-n", "2"))
     log = str(world.workers[0].log)
-    trace = CliRunner().invoke(cli, ["logs", "trace", ok["last_task_id"], log, "--tz", "UTC"])
+    trace = CliRunner().invoke(cli, ["logs", "trace", ok["last_task_id"], log, "--tz", "UTC", "--json"])
     assert trace.exit_code == 0, trace.output
-    lines = [line for line in trace.stdout.splitlines() if ok["last_task_id"] in line]
-    assert len(lines) == 2 and "received" in lines[0] and "succeeded in" in lines[1] and lines[1].endswith(": 42")
+    events = [json.loads(line) for line in trace.stdout.splitlines() if line.startswith("{")]
+    assert [e["message"].split("] ", 1)[1] for e in events] == ["received", events[1]["message"].split("] ", 1)[1]]
+    assert events[1]["message"].endswith(": 42") and " succeeded in " in events[1]["message"]
+    assert all(e["correlation_id"] == ok["last_task_id"] for e in events)
     trace = CliRunner().invoke(cli, ["logs", "trace", bad["first_task_id"], log, "--tz", "UTC", "--json"])
     assert trace.exit_code == 0, trace.output
-    import json
-
     events = [json.loads(line) for line in trace.stdout.splitlines() if line.startswith("{")]
-    raised = [e for e in events if "raised unexpected" in json.dumps(e)]
-    assert len(events) == 2 and len(raised) == 1
-    text = json.dumps(raised[0])
-    assert "Traceback (most recent call last)" in text and "ValueError: boom" in text and "devkit_test_tasks.py" in text
+    assert len(events) == 2 and "raised unexpected: ValueError('boom')" in events[1]["message"]
+    traceback = events[1]["traceback"]
+    assert traceback.startswith("Traceback (most recent call last):") and traceback.rstrip().endswith("ValueError: boom")
+    assert "devkit_test_tasks.py" in traceback and events[1]["level"] == "ERROR"

@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import json
-import re
 
 import click
 
 from devkit.cli.console import get_terminal
 from devkit.cli.load.common import Duration, fmt_int, fmt_ms
 from devkit.cli.options import json_option
+from devkit.cli.visible import visible, visible_line
 from devkit.load.celery.config import (
     DEFAULT_BROKER,
     DEFAULT_CONTROL_EXCHANGE,
@@ -18,7 +18,6 @@ from devkit.load.celery.config import (
 )
 from devkit.secrets import mask_url_passwords
 
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 @click.command()
@@ -131,11 +130,6 @@ def _expires(text: str | None):
         return parse_expires(text)
 
 
-def _visible(text) -> str:
-    """Worker-supplied text (exceptions, tracebacks, names) with control characters escaped."""
-    return _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", str(text))
-
-
 # ---- --inspect -------------------------------------------------------------------------------
 def _inspect(term, broker, control_exchange, timeout, as_json) -> int:
     from devkit.load.celery import inspect_workers
@@ -145,14 +139,14 @@ def _inspect(term, broker, control_exchange, timeout, as_json) -> int:
         term.write(json.dumps({"broker": mask_url_passwords(broker), "workers": [w.to_dict() for w in workers]}) + "\n")
     else:
         for worker in workers:
-            term.out.print(_visible(worker.hostname), style="bold", soft_wrap=True)
+            term.out.print(visible_line(worker.hostname), style="bold", soft_wrap=True)
             for q in worker.queues:
-                term.out.print(f"  queue {_visible(q['name'])}  (exchange {_visible(q['exchange'] or '')!r} "
-                               f"{_visible(q['exchange_type'] or '')}, key {_visible(q['routing_key'] or '')!r})",
+                term.out.print(f"  queue {visible_line(q['name'])}  (exchange {visible_line(q['exchange'])!r} "
+                               f"{visible_line(q['exchange_type'])}, key {visible_line(q['routing_key'])!r})",
                                soft_wrap=True)
             term.out.print(f"  {len(worker.registered)} registered tasks:", soft_wrap=True)
             for name in worker.registered:
-                term.out.print(f"    {_visible(name)}", soft_wrap=True)
+                term.out.print(f"    {visible_line(name)}", soft_wrap=True)
     if not workers:
         term.error(f"no Celery worker answered on {control_exchange}.pidbox at {mask_url_passwords(broker)} "
                    f"within {timeout:g}s")
@@ -208,7 +202,7 @@ def _rows(r) -> list[tuple[str, str, str]]:
         ("received", fmt_int(r.received), "by a worker" if r.received is not None else "not observable without events"),
         ("started", fmt_int(r.started), ""),
         ("succeeded", fmt_int(r.succeeded), ""),
-        ("failed", fmt_int(r.failed), ", ".join(f"{_visible(k)} {v['count']:,}" for k, v in r.failures.items())),
+        ("failed", fmt_int(r.failed), ", ".join(f"{visible_line(k)} {v['count']:,}" for k, v in r.failures.items())),
         ("retried", fmt_int(r.retried), f"{r.retries:,} retries" if r.retried else ""),
         ("revoked", fmt_int(r.revoked), ""),
         ("expired", fmt_int(r.expired), ""),
@@ -217,8 +211,8 @@ def _rows(r) -> list[tuple[str, str, str]]:
         rows.append(("rejected", fmt_int(r.rejected), ""))
     if r.custom_states:
         rows.append(("custom states", fmt_int(sum(r.custom_states.values())),
-                     ", ".join(f"{_visible(k)} {v:,}" for k, v in r.custom_states.items())))
-    rows.append(("unfinished", fmt_int(r.unfinished), ", ".join(f"{_visible(k)} {v:,}" for k, v in r.unfinished_by_state.items())))
+                     ", ".join(f"{visible_line(k)} {v:,}" for k, v in r.custom_states.items())))
+    rows.append(("unfinished", fmt_int(r.unfinished), ", ".join(f"{visible_line(k)} {v:,}" for k, v in r.unfinished_by_state.items())))
     if r.redelivered or r.ran_again:
         rows.append(("redelivered", fmt_int(r.redelivered), f"{r.ran_again:,} ran again" if r.ran_again else ""))
     rows += [
@@ -243,7 +237,7 @@ def _table(*columns: str, header: bool = False):
 
 
 def _render(term, r) -> None:
-    term.out.print(f"devkit load celery {_visible(r.task)} → {_visible(r.queue)} ({r.broker})", soft_wrap=True)
+    term.out.print(f"devkit load celery {visible_line(r.task)} → {visible_line(r.queue)} ({r.broker})", soft_wrap=True)
     counts = _table("metric", "value", "")
     for row in _rows(r):
         counts.add_row(*row)
@@ -257,13 +251,13 @@ def _render(term, r) -> None:
         used = [c for c in _WORKER_COLUMNS if any(w.get(c) for w in r.workers.values()) or c in _WORKER_COLUMNS[:3]]
         workers = _table("worker", *used, header=True)
         for host, worker_counts in r.workers.items():
-            workers.add_row(_visible(host), *(fmt_int(worker_counts.get(c, 0)) for c in used))
+            workers.add_row(visible_line(host), *(fmt_int(worker_counts.get(c, 0)) for c in used))
         term.out.print(workers)
     for kind, failure in list(r.failures.items())[:1]:
-        term.out.print(f"example {_visible(kind)}: task {failure['task_id']}: {_visible(failure['exception'])}",
+        term.out.print(f"example {visible_line(kind)}: task {failure['task_id']}: {visible_line(failure['exception'])}",
                        soft_wrap=True)
         if failure.get("traceback"):
-            for line in _visible(failure["traceback"]).rstrip("\n").splitlines():
+            for line in visible(failure["traceback"]).rstrip("\n").splitlines():
                 term.out.print("    " + line, soft_wrap=True)
 
 

@@ -41,5 +41,6 @@ def inspect_workers(url: str, control_exchange: str = DEFAULT_CONTROL_EXCHANGE,
 
 def _queue(q: dict) -> dict:
     exchange = q.get("exchange") if isinstance(q.get("exchange"), dict) else {}
-    return {"name": q.get("name"), "exchange": exchange.get("name"), "exchange_type": exchange.get("type"),
-            "routing_key": q.get("routing_key")}
+    return {key: value if isinstance(value, str) else "" for key, value in (
+        ("name", q.get("name")), ("exchange", exchange.get("name")), ("exchange_type", exchange.get("type")),
+        ("routing_key", q.get("routing_key")))}
