@@ -117,6 +117,13 @@ def test_duration_and_rate_pace_the_tasks(world):
     assert doc["sent"] == 40 and doc["succeeded"] == 40 and doc["requested"] is None
 
 
+def test_concurrent_publishers_share_one_count(world):
+    proc = run(world, f"{TASKS}.add", "--args", "[1, 2]", "-n", "301", "-c", "3", "--window", "7")
+    assert proc.returncode == 0, proc.stderr
+    doc = report(proc)
+    assert (doc["sent"], doc["confirmed"], doc["succeeded"], doc["unfinished"]) == (301, 301, 301, 0)
+
+
 def test_the_messages_are_celery_protocol_2_with_the_task_id_as_correlation_id(world):
     queue = world.new_queue("wire")
     proc = devkit("load", "celery", f"{TASKS}.add", "--args", "[2, 3]", "--kwargs", '{"z": 1}', "-n", "3",
