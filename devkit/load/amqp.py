@@ -10,6 +10,9 @@ from __future__ import annotations
 
 import contextlib
 import multiprocessing as mp
+import os
+import signal
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -67,6 +70,8 @@ class AmqpLoadResult(ExitVerdict):
     errors: list[str] = field(default_factory=list)
     connection_error: bool = False
     interrupted: bool = False
+    stopped_by: str | None = None  # "Ctrl-C" or "SIGTERM" when interrupted
+    left_in_queues: dict[str, int] | None = None  # messages waiting in each queue after the run
 
     @property
     def ok(self) -> bool:
@@ -104,6 +109,8 @@ class AmqpLoadResult(ExitVerdict):
                 "producers": self.producers,
                 "errors": self.errors,
                 "interrupted": self.interrupted,
+                "stopped_by": self.stopped_by,
+                "left_in_queues": self.left_in_queues,
                 "ok": self.ok,
             }
         )
@@ -111,30 +118,52 @@ class AmqpLoadResult(ExitVerdict):
 
 
 # ---- preflight ---------------------------------------------------------------------------------
-def _preflight(cfg: AmqpLoadConfig) -> None:
-    """Connect once in the parent: clear errors (exit 2) before any worker is started."""
+def _blocking_connection(cfg: AmqpLoadConfig, name: str):
+    """One blocking connection from the parent, or a one-line ServiceError (exit 2)."""
     import pika
     import pika.exceptions as pex
-
-    from devkit.load.amqp_shared import describe_reason as _describe
+    from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
     try:
-        params = pika.URLParameters(cfg.url)
+        params = S.connection_parameters(pika, cfg.connect_url, cfg.connect_timeout, name)
     except (ValueError, TypeError) as exc:
         raise InputError(f"bad --url {cfg.safe_url}: {exc}") from None
-    params.connection_attempts = 1
-    params.socket_timeout = 5
     params.blocked_connection_timeout = 10
     try:
-        connection = pika.BlockingConnection(params)
+        return pika.BlockingConnection(params)
     except pex.ProbableAuthenticationError:
         raise ServiceError(f"RabbitMQ at {cfg.safe_url} refused the login (check user and password)") from None
     except pex.ProbableAccessDeniedError:
         raise ServiceError(f"RabbitMQ at {cfg.safe_url} denied access to the vhost") from None
-    except pex.AMQPConnectionError as exc:
+    except (pex.AMQPConnectionError, AMQPConnectorException) as exc:
+        if _is_handshake_timeout(exc):
+            raise ServiceError(f"no AMQP handshake from {cfg.safe_url} within {cfg.connect_timeout:g}s: something "
+                               "accepts connections there but does not answer (see --connect-timeout)") from None
         raise ServiceError(f"cannot connect to RabbitMQ at {cfg.safe_url}: {_connect_reason(exc)}") from None
     except OSError as exc:
         raise ServiceError(f"cannot connect to RabbitMQ at {cfg.safe_url}: {exc}") from None
+
+
+def _is_handshake_timeout(exc: BaseException) -> bool:
+    from pika.adapters.utils.connection_workflow import AMQPConnectorStackTimeout
+
+    todo, seen = [exc], 0
+    while todo and seen < 20:
+        item = todo.pop()
+        seen += 1
+        if isinstance(item, AMQPConnectorStackTimeout):
+            return True
+        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+    return False
+
+
+def _preflight(cfg: AmqpLoadConfig) -> None:
+    """Connect once in the parent: clear errors (exit 2) before any worker is started."""
+    import pika.exceptions as pex
+
+    from devkit.load.amqp_shared import describe_reason as _describe
+
+    connection = _blocking_connection(cfg, f"devkit-load {cfg.run_id} preflight")
     try:
         channel = connection.channel()
         if cfg.exchange:
@@ -205,7 +234,36 @@ def plan(cfg: AmqpLoadConfig) -> tuple[list[S.ProducerSpec], list[S.ConsumerSpec
 
 
 # ---- running -----------------------------------------------------------------------------------
-def _child(target, args, others) -> None:
+def queue_depths(cfg: AmqpLoadConfig) -> dict[str, int] | None:
+    """Messages waiting in each target queue now (None if the broker cannot be asked)."""
+    import pika.exceptions as pex
+
+    queues = cfg.target_queues()
+    if not queues:
+        return None
+    try:
+        connection = _blocking_connection(cfg, f"devkit-load {cfg.run_id} report")
+    except ServiceError:
+        return None
+    depths: dict[str, int] = {}
+    try:
+        channel = connection.channel()
+        for queue in queues:
+            try:
+                depths[queue] = channel.queue_declare(queue, passive=True).method.message_count
+            except pex.ChannelClosedByBroker:  # deleted meanwhile
+                channel = connection.channel()
+    except pex.AMQPError:
+        return depths or None
+    finally:
+        with contextlib.suppress(pex.AMQPError, OSError):
+            if connection.is_open:
+                connection.close()
+    return depths
+
+
+def _child(parent_pid: int, target, args, others) -> None:
+    S.die_with_parent(parent_pid)
     for conn in others:  # drop inherited pipe ends, so a dead worker shows up as EOF at once
         try:
             conn.close()
@@ -229,6 +287,7 @@ class _Run:
         self.pipes: dict = {}
         self.reports: dict[int, S.WorkerReport | None] = {}
         self.interrupted = False
+        self.stopped_by: str | None = None  # "Ctrl-C" or "SIGTERM"
         self.interrupts = 0
 
     def start(self) -> None:
@@ -249,7 +308,8 @@ class _Run:
             send.close()
 
     def _spawn(self, index, target, args, others, recv) -> None:
-        proc = self.ctx.Process(target=_child, args=(target, args, others), daemon=True, name=f"devkit-load-{index}")
+        proc = self.ctx.Process(target=_child, args=(os.getpid(), target, args, others), daemon=True,
+                                name=f"devkit-load-{index}")
         proc.start()
         self.procs[index] = proc
         self.pipes[recv] = index
@@ -274,14 +334,24 @@ class _Run:
                 raise ServiceError(f"load workers did not connect to {self.cfg.safe_url} within {READY_TIMEOUT:g}s")
 
     def abort(self) -> None:
-        self.control[S.STOP] = 2
+        self.control[S.STOP] = S.STOP_NOW
         self.go.set()
         end = time.monotonic() + 10
         while self.pipes and time.monotonic() < end:
             self._collect(0.1)
+        self.reap(0)
+
+    def reap(self, grace: float) -> None:
+        """Wait *grace* seconds for the workers, then kill what is left: no worker outlives the run.
+
+        Workers ignore SIGTERM (the parent stops them through the control block), so it is SIGKILL.
+        """
+        end = time.monotonic() + grace
+        for proc in self.procs.values():
+            proc.join(timeout=max(0.0, end - time.monotonic()))
         for proc in self.procs.values():
             if proc.is_alive():
-                proc.terminate()
+                proc.kill()
             proc.join(timeout=5)
 
     def _first_error(self) -> str | None:
@@ -319,16 +389,20 @@ class _Run:
                 if self.progress is not None and now - last_progress >= PROGRESS_INTERVAL:
                     last_progress = now
                     self.progress(self._snapshot(now - start, history))
-            except KeyboardInterrupt:
+            except KeyboardInterrupt as exc:
                 self.interrupts += 1
                 self.interrupted = True
-                self.control[S.STOP] = min(self.interrupts, 2)
+                self.stopped_by = self.stopped_by or getattr(exc, "signal_name", "Ctrl-C")
+                self.control[S.STOP] = min(self.interrupts, S.STOP_NOW)
                 if self.interrupts >= 3:
                     for proc in self.procs.values():
-                        proc.terminate()
-        for proc in self.procs.values():
-            proc.join(timeout=10)
+                        proc.kill()
+        self.reap(10)
         return self._result(start)
+
+    def unresponsive(self) -> bool:
+        """Some confirms never came (a stalled broker or network): asking it for depths would hang too."""
+        return any(rep is not None and rep.error_kind == "timeout" for rep in self.reports.values())
 
     def _totals(self, slot: int, indices) -> int:
         return sum(self.row[i * S.ROW + slot] for i in indices)
@@ -428,7 +502,7 @@ class _Run:
                 if i >= len(self.producers)
             )
         if self.interrupted:
-            errors.append("interrupted (Ctrl-C): counts cover what was sent before the stop")
+            errors.append(f"interrupted ({self.stopped_by or 'Ctrl-C'}): counts cover what was sent before the stop")
         result.errors = errors
         result.connection_error = connection_error
         return result
@@ -484,12 +558,43 @@ def run_amqp_load(cfg: AmqpLoadConfig, progress: Callable[[AmqpProgress], None] 
     were confirmed before that, with ``connection_error`` set.
     """
     cfg.validate()
-    _preflight(cfg)
-    run = _Run(cfg, progress)
-    run.start()
+    with sigterm_as_interrupt():
+        _preflight(cfg)
+        run = _Run(cfg, progress)
+        run.start()
+        try:
+            run.wait_ready()
+        except KeyboardInterrupt:
+            run.abort()
+            raise
+        result = run.run()
+        if not (result.connection_error or run.unresponsive()):
+            try:
+                result.left_in_queues = queue_depths(cfg)
+            except KeyboardInterrupt:  # a second Ctrl-C while counting: the report goes without it
+                pass
+    result.stopped_by = run.stopped_by
+    return result
+
+
+class Interrupted(KeyboardInterrupt):
+    """SIGTERM (what ``timeout``, CI cancellation and ``docker stop`` send), handled as Ctrl-C."""
+
+    signal_name = "SIGTERM"
+
+
+@contextlib.contextmanager
+def sigterm_as_interrupt():
+    """While the run lasts, SIGTERM stops it like Ctrl-C: producers stop, the report is exact."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def handler(_signum, _frame):
+        raise Interrupted()
+
+    previous = signal.signal(signal.SIGTERM, handler)
     try:
-        run.wait_ready()
-    except KeyboardInterrupt:
-        run.abort()
-        raise
-    return run.run()
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)

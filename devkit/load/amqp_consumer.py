@@ -8,7 +8,6 @@ counted apart as ``foreign``.
 
 from __future__ import annotations
 
-import signal
 import time
 
 from devkit.load import amqp_shared as S
@@ -46,11 +45,8 @@ class Consumer(S.ConnectionWorker):
     def run(self) -> None:
         import pika
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        params = pika.URLParameters(self.cfg.url)
-        params.connection_attempts = 1
-        params.socket_timeout = 10
-        params.client_properties = {"connection_name": f"devkit-load {self.cfg.run_id} consumer {self.spec.index}"}
+        params = S.connection_parameters(pika, self.cfg.connect_url, self.cfg.connect_timeout,
+                                         f"devkit-load {self.cfg.run_id} consumer {self.spec.index}")
         self.connection = pika.SelectConnection(
             params,
             on_open_callback=lambda c: c.channel(on_open_callback=self._on_channel_open),
@@ -82,8 +78,7 @@ class Consumer(S.ConnectionWorker):
                 self._fail("lost", f"consumer connection lost: {S.describe_reason(reason)}")
             else:
                 self._fail("channel", f"consumer channel closed by the broker: {S.describe_reason(reason)}")
-        if self.connection.is_open:
-            self.connection.close()
+        self._close_connection()
 
     def _start(self) -> None:
         self.channel.basic_consume(self.spec.queue, self._on_message, auto_ack=False, callback=self._on_consume_ok)
@@ -153,7 +148,7 @@ class Consumer(S.ConnectionWorker):
         if self.count + self.foreign != previous:
             self.last_message_at = now
             self.finished_at = now
-        if self.control[S.STOP] >= 2:
+        if self.control[S.STOP] >= S.STOP_NOW or self._orphaned():
             return self._stop()
         if self.control[S.PRODUCERS_DONE]:
             expected = sum(self.row[p * S.ROW + S.SENT] for p in self.spec.producers)
@@ -171,10 +166,7 @@ class Consumer(S.ConnectionWorker):
         self._flush_counts()
         if self.unacked and self.channel is not None and self.channel.is_open:
             self._ack()
-        if self.connection.is_open:
-            self.connection.close()
-        else:
-            self.connection.ioloop.stop()
+        self._close_connection()
 
 
 def consumer_main(cfg: AmqpLoadConfig, spec: S.ConsumerSpec, row, control, report_conn) -> None:

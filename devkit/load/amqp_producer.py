@@ -8,7 +8,6 @@ connection run at the broker's pace. Publishing is paced against absolute deadli
 
 from __future__ import annotations
 
-import signal
 import time
 from array import array
 
@@ -51,18 +50,17 @@ class Producer(S.ConnectionWorker):
         self.t_end: float | None = None
         self.blocked = False
         self.timer = None
+        self.deadline = 0.0  # for the outstanding confirms, once publishing is done
+        self.stop_seen: float | None = None  # when the parent asked us to stop
         self.prefix = f"{cfg.run_id}.{spec.index}."
 
     # ---- lifecycle -------------------------------------------------------------------------
     def run(self) -> None:
         import pika
 
-        signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent turns Ctrl-C into a clean stop
         self._set(S.STATE, S.STARTING)
-        params = pika.URLParameters(self.cfg.url)
-        params.connection_attempts = 1
-        params.socket_timeout = 10
-        params.client_properties = {"connection_name": f"devkit-load {self.cfg.run_id} producer {self.spec.index}"}
+        params = S.connection_parameters(pika, self.cfg.connect_url, self.cfg.connect_timeout,
+                                         f"devkit-load {self.cfg.run_id} producer {self.spec.index}")
         params.blocked_connection_timeout = None
         self.properties = pika.BasicProperties(
             delivery_mode=2 if self.cfg.persistent else 1, correlation_id="", headers={SENT_HEADER: 0}
@@ -122,15 +120,14 @@ class Producer(S.ConnectionWorker):
                 self._fail("lost", f"connection lost: {S.describe_reason(reason)}")
             else:
                 self._fail("channel", f"channel closed by the broker: {S.describe_reason(reason)}")
-        if self.connection.is_open:
-            self.connection.close()
+        self._close_connection()
 
     def _ready(self) -> None:
         self._set(S.STATE, S.READY)
         # The parent starts everyone together; a few seconds of blocking here is harmless.
         if not self.go.wait(timeout=60) or self.control[S.STOP]:
             self._fail("connect", "never told to start (parent gone?)")
-            self.connection.close()
+            self._close_connection()
             return
         self._set(S.STATE, S.RUNNING)
         self.t0 = self.control[S.START_AT]
@@ -141,12 +138,24 @@ class Producer(S.ConnectionWorker):
         self.connection.ioloop.call_later(0.1, self._tick)
 
     def _tick(self) -> None:
-        """Watchdog: honours Ctrl-C and --duration even while the broker sends no acks."""
+        """Watchdog: honours Ctrl-C, --duration and --confirm-timeout even while the broker is silent."""
         if self.publishing_done:
             return
+        if self._orphaned():
+            self.publishing_done = True
+            self._close()
+            return
+        now = time.monotonic()
         late = 1.0 if self.spec.rate else 0.0  # paced runs end in _pump once the last due message is out
-        if self.control[S.STOP] or (self.t_end is not None and time.monotonic() >= self.t_end + late):
+        if self.control[S.STOP] or (self.t_end is not None and now >= self.t_end + late):
             self._end_publishing()
+            return
+        oldest = self.low + 1  # the oldest message still waiting for its confirm
+        if self.cfg.confirm and oldest <= self.sent and now - self.send_times[oldest] > self.cfg.confirm_timeout:
+            self._fail("timeout", f"no confirm for {self.cfg.confirm_timeout:g}s (is the broker or the network "
+                                  f"stalled?); {self.sent - self.acked - self.nacked:,} messages unconfirmed")
+            self.publishing_done = True
+            self._close()
             return
         self.connection.ioloop.call_later(0.1, self._tick)
 
@@ -253,11 +262,16 @@ class Producer(S.ConnectionWorker):
         self._check_settled()
 
     def _check_settled(self) -> None:
+        stop = self.control[S.STOP]
+        if stop and self.stop_seen is None:  # Ctrl-C / SIGTERM: a healthy broker confirms within milliseconds
+            self.stop_seen = time.monotonic()
+            self.deadline = min(self.deadline, self.stop_seen + S.STOP_GRACE)
         if self.acked + self.nacked >= self.sent:
             self._close()
-        elif time.monotonic() >= self.deadline or (self.control[S.STOP] and self.control[S.STOP] > 1):
+        elif time.monotonic() >= self.deadline or stop >= S.STOP_NOW or self._orphaned():
+            waited = min(self.cfg.confirm_timeout, S.STOP_GRACE) if stop else self.cfg.confirm_timeout
             self._fail("timeout", f"{self.sent - self.acked - self.nacked} messages still unconfirmed "
-                                  f"after {self.cfg.confirm_timeout:g}s")
+                                  f"after {waited:g}s")
             self._close()
         else:
             self.connection.ioloop.call_later(0.05, self._check_settled)
@@ -267,10 +281,7 @@ class Producer(S.ConnectionWorker):
 
     def _close(self) -> None:
         self._flush_counts()
-        if self.connection.is_open:
-            self.connection.close()
-        elif self.connection.is_closed:
-            self.connection.ioloop.stop()
+        self._close_connection()
 
     # ---- confirms --------------------------------------------------------------------------
     def _on_return(self, _channel, _method, properties, _body) -> None:

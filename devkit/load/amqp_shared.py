@@ -7,6 +7,9 @@ what the broker really confirmed.
 
 from __future__ import annotations
 
+import ctypes
+import os
+import signal
 from dataclasses import dataclass
 
 # Row layout (one row per worker).
@@ -19,6 +22,42 @@ STARTING, READY, RUNNING, DONE, FAILED = range(5)
 # Control block (float64): written by the parent only.
 START_AT, STOP, PRODUCERS_DONE = range(3)
 CONTROL_SIZE = 3
+
+# Values of control[STOP].
+RUNNING_ON, STOP_GRACEFUL, STOP_NOW = 0, 1, 2
+
+STOP_GRACE = 3.0  # after a graceful stop (Ctrl-C, SIGTERM): wait this long at most for outstanding confirms
+CLOSE_TIMEOUT = 2.0  # a broker that does not answer Connection.Close in this long is dropped
+_PR_SET_PDEATHSIG = 1
+
+
+def die_with_parent(parent_pid: int) -> None:
+    """Make this worker process die when its parent does (SIGTERM, SIGKILL, a crash).
+
+    Linux's ``PR_SET_PDEATHSIG`` sends SIGKILL the moment the parent exits; a parent that died
+    before the call is caught by the ``getppid`` check after it. Elsewhere the workers' ticks
+    check :func:`parent_alive`. SIGINT and SIGTERM are ignored here: the parent turns them into
+    a clean stop of every worker, so the final report is exact.
+    """
+    global _parent_pid
+    _parent_pid = parent_pid
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
+    except (OSError, AttributeError):  # not Linux: parent_alive() in the ticks covers it
+        pass
+    if os.getppid() != parent_pid:
+        os._exit(1)
+
+
+_parent_pid = 0  # set in a worker process by die_with_parent()
+
+
+def parent_alive() -> bool:
+    """False once the parent that started this worker has exited (0: not a worker, always True)."""
+    return not _parent_pid or os.getppid() == _parent_pid
 
 
 @dataclass
@@ -70,6 +109,16 @@ def describe_reason(reason) -> str:
     return mask_url_passwords(text)
 
 
+def connection_parameters(pika, url: str, connect_timeout: float, name: str):
+    """pika parameters that give up on a black hole: TCP connect and the whole handshake are bounded."""
+    params = pika.URLParameters(url)
+    params.connection_attempts = 1
+    params.socket_timeout = connect_timeout
+    params.stack_timeout = connect_timeout
+    params.client_properties = {"connection_name": name}
+    return params
+
+
 class ConnectionWorker:
     """What producers and consumers share: the first failure wins and stops the loop."""
 
@@ -80,6 +129,24 @@ class ConnectionWorker:
     def _fail(self, kind: str, message: str) -> None:
         if self.error is None:
             self.error, self.error_kind = message, kind
+
+    def _orphaned(self) -> bool:
+        """The parent is gone (where PR_SET_PDEATHSIG is missing): stop at once, publish nothing more."""
+        if not parent_alive():
+            self._fail("lost", "the devkit parent process is gone")
+            return True
+        return False
+
+    def _close_connection(self) -> None:
+        """Close politely, but never wait on a broker that stopped answering (a black hole)."""
+        connection = self.connection
+        if connection.is_open:
+            connection.close()
+            connection.ioloop.call_later(CLOSE_TIMEOUT, connection.ioloop.stop)
+        elif connection.is_closing:
+            connection.ioloop.call_later(CLOSE_TIMEOUT, connection.ioloop.stop)
+        else:
+            connection.ioloop.stop()
 
     def _on_open_error(self, _connection, exc) -> None:
         self._fail("connect", f"cannot connect: {describe_reason(exc)}")

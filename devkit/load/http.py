@@ -10,6 +10,7 @@ IDs promises, and what this command verifies.
 from __future__ import annotations
 
 import itertools
+import re
 import threading
 import time
 import uuid
@@ -21,9 +22,12 @@ from urllib.parse import urlsplit
 from devkit.errors import InputError
 from devkit.load.stats import percentiles_ms
 from devkit.load.verdict import ExitVerdict
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
 
 EXAMPLES_KEPT = 5
+MAX_BODY = 1024 * 1024  # response bytes read per request; the rest is dropped with the connection
+_READ_CHUNK = 64 * 1024
+_TOKEN = re.compile(r"[!#$%&'*+\-.^_`|~0-9A-Za-z]+\Z")  # RFC 9110 token: methods and header names
 
 
 @dataclass
@@ -39,15 +43,26 @@ class HttpLoadConfig:
     id_header: str = "Correlation-Id"
     fixed_id: str | None = None
     timeout: float = 10.0
+    max_body: int = MAX_BODY  # bytes of each response body read (as sent: compressed ones stay compressed)
 
     @property
     def safe_url(self) -> str:
+        """The URL fit to show: the password masked, even when it was not %-encoded."""
         return mask_url_passwords(self.url)
 
+    @property
+    def connect_url(self) -> str:
+        """The URL for requests: user and password %-encoded, so ``user:Http/S3cret@host`` works."""
+        return normalize_url(self.url)
+
     def validate(self) -> None:
-        parts = urlsplit(self.url)
+        parts = urlsplit(self.connect_url)
         if parts.scheme not in {"http", "https"} or not parts.hostname:
             raise InputError(f"URL must look like http://host:port/path, got {self.safe_url!r}")
+        try:
+            _ = parts.port
+        except ValueError:
+            raise InputError(f"URL has a bad port: {self.safe_url!r}") from None
         if self.count is None and self.duration is None:
             raise InputError("give -n/--count or --duration to bound the run")
         if self.count is not None and self.count < 1:
@@ -56,12 +71,31 @@ class HttpLoadConfig:
             raise InputError(f"--rate must be positive, got {self.rate}")
         if self.concurrency < 1:
             raise InputError(f"--concurrency must be at least 1, got {self.concurrency}")
-        if not self.id_header or any(c in self.id_header for c in " :\r\n"):
+        if not _TOKEN.match(self.method):
+            raise InputError(f"-X {self.method!r} is not an HTTP method (letters such as GET or POST, no spaces)")
+        if not _TOKEN.match(self.id_header or ""):
             raise InputError(f"--header must be a header name such as Correlation-Id, got {self.id_header!r}")
+        if self.max_body < 0:
+            raise InputError(f"--max-body must be 0 or more, got {self.max_body}")
+        for name, value in self.headers.items():
+            if not _TOKEN.match(name):
+                raise InputError(f"-H {name!r}: not a header name")
+            if not _latin1(value):
+                raise InputError(f"-H {name}: the value must be one line of Latin-1 text, got {value!r}")
+        if self.fixed_id is not None and not _latin1(self.fixed_id):
+            raise InputError(f"--id must be Latin-1 text, got {self.fixed_id!r}")
         for name, value in self.headers.items():
             if name.lower() == self.id_header.lower() and self.fixed_id is None:
                 self.fixed_id = value  # the user's own ID wins
         self.headers = {k: v for k, v in self.headers.items() if k.lower() != self.id_header.lower()}
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return not any(c in text for c in "\r\n\0")
 
 
 @dataclass
@@ -94,6 +128,8 @@ class HttpLoadResult(ExitVerdict):
     mismatch_examples: list[dict] = field(default_factory=list)
     error_examples: list[str] = field(default_factory=list)
     interrupted: bool = False
+    bodies_capped: int = 0  # responses whose body was longer than max_body (read up to it only)
+    fatal: str | None = None  # an unexpected error that stopped the run (one line)
 
     @property
     def bad_status(self) -> int:
@@ -101,8 +137,8 @@ class HttpLoadResult(ExitVerdict):
 
     @property
     def connection_error(self) -> bool:
-        """Nothing answered at all: the target is down (exit 2), not misbehaving (exit 1)."""
-        return self.sent > 0 and self.completed == 0 and self.failed > 0
+        """Nothing answered at all (the target is down: exit 2, not misbehaving: 1), or a fatal error."""
+        return self.fatal is not None or (self.sent > 0 and self.completed == 0 and self.failed > 0)
 
     @property
     def ok(self) -> bool:
@@ -127,6 +163,8 @@ class HttpLoadResult(ExitVerdict):
             "latency_ms": self.latency_ms,
             "mismatch_examples": self.mismatch_examples,
             "error_examples": self.error_examples,
+            "bodies_capped": self.bodies_capped,
+            "fatal": self.fatal,
             "interrupted": self.interrupted,
             "ok": self.ok,
         }
@@ -143,6 +181,7 @@ class _Worker(threading.Thread):
         self.mismatch_examples: list[dict] = []
         self.error_examples: list[str] = []
         self.finished_at = 0.0
+        self.capped = 0
 
     def run(self) -> None:
         import requests
@@ -165,19 +204,26 @@ class _Worker(threading.Thread):
                 if r.t_end is not None and time.monotonic() >= r.t_end:
                     return
                 self._one(session, requests)
+        except Exception as exc:  # not a failed request but a broken run: stop everyone, say it once
+            r.fail(mask_url_passwords(f"{type(exc).__name__}: {_short(exc)}"))
         finally:
             session.close()
 
     def _one(self, session, requests) -> None:
+        import urllib3
+
         cfg = self.run_.cfg
         sent_id = cfg.fixed_id or uuid.uuid4().hex
         start = time.perf_counter()
         self.sent += 1
         try:
-            resp = session.request(cfg.method, cfg.url, data=cfg.body, headers={cfg.id_header: sent_id},
-                                   timeout=cfg.timeout)
-            _ = resp.content  # read the whole body: latency covers the full response
-        except requests.RequestException as exc:
+            resp = session.request(cfg.method, cfg.connect_url, data=cfg.body, headers={cfg.id_header: sent_id},
+                                   timeout=cfg.timeout, stream=True)
+            try:
+                self._read_body(resp, start + cfg.timeout)  # latency covers the response up to max_body
+            finally:
+                resp.close()
+        except (requests.RequestException, urllib3.exceptions.HTTPError, OSError) as exc:
             self.failed += 1
             if len(self.error_examples) < EXAMPLES_KEPT:
                 self.error_examples.append(mask_url_passwords(f"{type(exc).__name__}: {_short(exc)}"))
@@ -199,6 +245,28 @@ class _Worker(threading.Thread):
             self.mismatch_examples.append({"sent": sent_id, "received": got, "status": resp.status_code})
 
 
+    def _read_body(self, resp, deadline: float) -> None:
+        """Read the body as sent (no decompression: a gzip bomb stays small), at most max_body bytes,
+        within the request's --timeout in all (a body that trickles forever is a timeout)."""
+        import requests
+
+        left = self.run_.cfg.max_body
+        raw = resp.raw
+        # read1 returns what has arrived (urllib3 2); read(n) would wait for all n bytes of a trickle
+        read = getattr(raw, "read1", None) or raw.read
+        while True:
+            if time.perf_counter() > deadline:
+                raise requests.Timeout("timed out reading the response body")
+            chunk = read(min(_READ_CHUNK, left + 1), decode_content=False)
+            if not chunk:
+                raw.release_conn()  # read to the end: the connection goes back to the pool (keep-alive)
+                return
+            left -= len(chunk)
+            if left < 0:
+                self.capped += 1  # the rest goes unread: the connection is dropped, not reused
+                return
+
+
 def _short(exc: Exception) -> str:
     text = str(exc)
     if "Connection refused" in text:
@@ -215,6 +283,14 @@ class _HttpRun:
         self.stop = threading.Event()
         self.t0 = 0.0
         self.t_end: float | None = None
+        self.fatal: str | None = None
+        self._lock = threading.Lock()
+
+    def fail(self, message: str) -> None:
+        with self._lock:
+            if self.fatal is None:
+                self.fatal = message
+        self.stop.set()
 
 
 def run_http_load(cfg: HttpLoadConfig, progress: Callable[[HttpProgress], None] | None = None) -> HttpLoadResult:
@@ -271,4 +347,6 @@ def run_http_load(cfg: HttpLoadConfig, progress: Callable[[HttpProgress], None] 
         mismatch_examples=[e for w in workers for e in w.mismatch_examples][:EXAMPLES_KEPT],
         error_examples=[e for w in workers for e in w.error_examples][:EXAMPLES_KEPT],
         interrupted=interrupted,
+        bodies_capped=sum(w.capped for w in workers),
+        fatal=run.fatal,
     )

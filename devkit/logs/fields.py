@@ -86,18 +86,18 @@ def _number(value: object) -> float | None:
     return None
 
 
-def status(fields: dict) -> int | None:
-    """The HTTP status an event logs (100-599), if any."""
-    for name in STATUS_NAMES:
+def status(fields: dict, names: tuple[str, ...] = STATUS_NAMES) -> int | None:
+    """The HTTP status an event logs (100-599), if any (``names``: the candidates to look at)."""
+    for name in names:
         value = _number(fields.get(name))
         if value is not None and 100 <= value < 600 and value == int(value):
             return int(value)
     return None
 
 
-def duration(fields: dict) -> float | None:
+def duration(fields: dict, names: tuple[tuple[str, float], ...] = DURATION_NAMES) -> float | None:
     """Seconds of work that ended at the event's time, if its format logs it."""
-    for name, factor in DURATION_NAMES:
+    for name, factor in names:
         value = _number(fields.get(name))
         if value is not None and value >= 0:
             return value * factor

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from functools import cached_property
-from typing import Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterator, Sequence
 
 from devkit.logs.event import Event
 from devkit.logs.match import IdMatcher, PatternMatcher
@@ -18,6 +18,9 @@ from devkit.logs.scan import Matcher, scan_source, stitch_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
 from devkit.logs.timestamps import Zone
 from devkit.logs.waterfall import Hop, Waterfall, build_waterfall
+
+if TYPE_CHECKING:
+    from devkit.logs.parallel import Render
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 PARALLEL_MIN_BYTES = 16 << 20
@@ -177,6 +180,21 @@ class MergeRun:
     def events(self) -> Iterator[Event]:
         streams = [stitch_source(s, self.zone, iter_lines(s, self.problems, self.text_mode)) for s in self.sources]
         return merge_events(streams)
+
+    def rendered(self, render: "Render", jobs: int | None = None) -> Iterator[tuple[float | None, bytes, int]]:
+        """``(time, bytes, offset position)`` per event, in the order of ``events``, each event turned
+        into bytes by ``render``: on one process per source when there is enough to share, so a
+        full read of several files uses every core."""
+        from devkit.logs.parallel import merge_rendered, worth_it
+
+        jobs = jobs or min(2, os.cpu_count() or 1)
+        if worth_it(self.sources, jobs):
+            yield from merge_rendered(self.sources, self.zone, render, text_mode=self.text_mode,
+                                      problems=self.problems)
+            return
+        for ev in self.events:
+            text, cut = render(ev)
+            yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
 
 
 def merge(paths: Sequence[str], *, zone: Zone | None = None, text_mode: bool = False) -> MergeRun:

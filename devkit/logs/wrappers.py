@@ -111,7 +111,7 @@ def _cri(line: str, zone: Zone) -> Peeled | None:
 
 # --- syslog (logspout and friends) ----------------------------------------------------------------
 
-_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[(?:[^\]\\]|\\.)*\])+) ?(.*)\Z", re.S)
+_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^\]\\]*(?:\\.[^\]\\]*)*\])+) ?(.*)\Z", re.S)
 _RFC3164 = re.compile(r"(?:<(?P<pri>\d{1,3})>)?(?P<stamp>" + LAYOUTS["bsd"] + r") (?P<host>\S+) "
                       r"(?P<tag>[^\s\[:]+)(?:\[(?P<pid>[^\]]*)\])?: ?(?P<msg>.*)\Z", re.S)
 

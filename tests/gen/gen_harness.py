@@ -4,11 +4,14 @@ A plain module (not conftest) so test files import it by a name no other area us
 
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import socket
 import subprocess
+import sys
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -131,3 +134,33 @@ def stop_nginx(running: RunningNginx) -> None:
         proc.stdout.close()
 
 
+
+
+@contextlib.contextmanager
+def running_app(script: Path, port: int, logging_config: Path, logfile: Path) -> Iterator[subprocess.Popen]:
+    """*script* ``PORT LOGGING_JSON`` in its own process, its stdout (the JSON log) into *logfile*."""
+    with logfile.open("w") as out:
+        proc = subprocess.Popen([sys.executable, str(script), str(port), str(logging_config)], stdout=out,
+                                stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 30
+        while not port_open("127.0.0.1", port, timeout=0.2):
+            if proc.poll() is not None or time.monotonic() > deadline:
+                err = proc.stderr.read().decode() if proc.poll() is not None else "timeout"  # type: ignore[union-attr]
+                pytest.fail(f"{script.name} did not start: {err}")
+            time.sleep(0.05)
+        yield proc
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        proc.stderr.close()  # type: ignore[union-attr]
+
+
+def wait_for_lines(path: Path, count: int, timeout: float = 5.0) -> list[str]:
+    """The lines of *path* once it has at least *count* (or whatever it has after *timeout*)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        lines = path.read_text().splitlines() if path.exists() else []
+        if len(lines) >= count or time.monotonic() > deadline:
+            return lines
+        time.sleep(0.05)

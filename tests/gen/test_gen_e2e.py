@@ -7,13 +7,11 @@ import json
 import re
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
-from gen_harness import HEX32, free_port
-from services import port_open
+from gen_harness import HEX32, free_port, running_app, wait_for_lines
 
 from devkit.cli import cli
 
@@ -38,21 +36,8 @@ def orders_app(tmp_path):
     logdir = tmp_path / "app"
     logdir.mkdir()
     logfile = logdir / "orders.log"
-    with logfile.open("w") as out:
-        proc = subprocess.Popen([sys.executable, str(APP), str(port), str(config)], stdout=out,
-                                stderr=subprocess.PIPE)
-    try:
-        deadline = time.monotonic() + 15
-        while not port_open("127.0.0.1", port, timeout=0.2):
-            if proc.poll() is not None or time.monotonic() > deadline:
-                err = proc.stderr.read().decode() if proc.poll() is not None else "timeout"
-                pytest.fail(f"orders app did not start: {err}")
-            time.sleep(0.05)
+    with running_app(APP, port, config, logfile):
         yield port, logfile
-    finally:
-        proc.terminate()
-        proc.wait(timeout=10)
-        proc.stderr.close()
 
 
 def trace(cid: str, *paths: Path) -> tuple[int, list[dict]]:
@@ -60,15 +45,6 @@ def trace(cid: str, *paths: Path) -> tuple[int, list[dict]]:
                           capture_output=True, text=True, timeout=60)
     assert proc.returncode in (0, 1), proc.stderr
     return proc.returncode, [json.loads(line) for line in proc.stdout.splitlines() if line.strip()]
-
-
-def wait_for_lines(path: Path, count: int) -> list[str]:
-    for _ in range(100):
-        lines = path.read_text().splitlines() if path.exists() else []
-        if len(lines) >= count:
-            return lines
-        time.sleep(0.05)
-    return lines
 
 
 def generated_nginx(app_port: int, nginx_runner, workers: int):

@@ -49,6 +49,15 @@ class Broker:
         finally:
             connection.close()
 
+    def depth_if_any(self, queue: str) -> int:
+        """The depth, or 0 while the queue does not exist yet (a run still starting)."""
+        import pika.exceptions
+
+        try:
+            return self.depth(queue)
+        except pika.exceptions.ChannelClosedByBroker:
+            return 0
+
     def settled_depth(self, queue: str, timeout: float = 10.0) -> int:
         """The depth once it stops moving: messages a closed consumer had not acked are put
         back by the broker asynchronously, so one reading right after a drop can be short."""
@@ -146,7 +155,7 @@ def _handler(recorder: Recorder):
             body = self.rfile.read(length) if length else b""
             cid = self.headers.get("Correlation-Id")
             n = recorder.add(method=self.command, path=self.path, cid=cid, body=body,
-                             content_type=self.headers.get("Content-Type"))
+                             content_type=self.headers.get("Content-Type"), client=self.client_address)
             path = self.path
             status = 500 if path.startswith("/error") else 200
             echo = cid

@@ -182,3 +182,25 @@ def test_help_has_examples():
         result = CliRunner().invoke(cli, args)
         assert result.exit_code == 0, result.output
         assert "Example" in result.output
+
+
+def test_a_password_with_slash_colon_and_at_sign_works_as_typed(broker):
+    """Issue 16: `amqp://guest:pa/ss@host` was split at the '/'. The password is used whole,
+    never shown, and the messages land in the queue."""
+    from services import require_binary
+
+    ctl = require_binary("rabbitmqctl", "apt-get install rabbitmq-server")
+    user, password = f"devkit-test-user-{uuid.uuid4().hex[:8]}", "pa/ss@w0rd:x"
+    subprocess.run([ctl, "add_user", user, password], check=True, capture_output=True, timeout=30)
+    try:
+        allowed = r"^(devkit-test-.*|amq\.default)$"
+        subprocess.run([ctl, "set_permissions", "-p", "/", user, allowed, allowed, allowed], check=True,
+                       capture_output=True, timeout=30)
+        queue = broker.new_queue("pw")
+        result = invoke("-n", "50", "--queue", queue, "--url", f"amqp://{user}:{password}@127.0.0.1:5672/%2F")
+        assert result.exit_code == 0, result.output + result.stderr
+        assert "pa/ss" not in result.output + result.stderr and "w0rd" not in result.output + result.stderr
+        assert f"amqp://{user}:***@127.0.0.1:5672/%2F" in result.stdout
+        assert broker.depth(queue) == 50
+    finally:
+        subprocess.run([ctl, "delete_user", user], capture_output=True, timeout=30, check=False)

@@ -25,6 +25,7 @@ def test_every_request_gets_a_fresh_id_that_comes_back(http_server):
     assert set(doc["latency_ms"]) == {"p50", "p95", "p99", "max"}
     ids = [r["cid"] for r in recorder.requests]
     assert len(ids) == 200 and len(set(ids)) == 200
+    assert len({r["client"] for r in recorder.requests}) <= 4  # keep-alive: one connection per session
     assert all(re.fullmatch(r"[0-9a-f]{32}", i) for i in ids)
 
 

@@ -7,15 +7,23 @@ from typing import Callable
 import click
 
 from devkit.cli.console import get_terminal
-from devkit.gen.output import write_config
+from devkit.gen.output import resolve_output, write_config
 
 F = Callable[..., object]
 
 
+def _check_output(_ctx: click.Context, _param: click.Parameter, value: str | None) -> str | None:
+    """Refuse a device, FIFO or directory before any work (and before --check runs nginx)."""
+    if value is not None and value != "-":
+        resolve_output(value)
+    return value
+
+
 def output_option(fn: F) -> F:
     return click.option(
-        "-o", "--output", "output", type=click.Path(dir_okay=False, writable=False), default=None,
-        help="Write to FILE (atomically) instead of stdout.",
+        "-o", "--output", "output", metavar="FILE", default=None, callback=_check_output,
+        help="Write to FILE atomically (through a symlink to its target; '-' is stdout). "
+             "A device, FIFO or directory is refused, never replaced.",
     )(fn)
 
 

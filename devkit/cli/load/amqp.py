@@ -9,23 +9,27 @@ import click
 from devkit.cli.console import get_terminal
 from devkit.cli.load.common import Duration, fmt_int, latency_row
 from devkit.cli.options import json_option
-from devkit.load.amqp_config import DEFAULT_QUEUE, DEFAULT_URL
+from devkit.load.amqp_config import DEFAULT_URL, MAX_PRODUCERS, MAX_QUEUES, RUN_QUEUE_PREFIX
 from devkit.secrets import mask_url_passwords
 
 
 @click.command()
 @click.option("--url", default=DEFAULT_URL, show_default=mask_url_passwords(DEFAULT_URL), envvar="DEVKIT_AMQP_URL",
               help="Broker URL [env var: DEVKIT_AMQP_URL]; the password is masked in all output.")
-@click.option("--queue", "-q", default=None, help=f"Queue to publish to (default {DEFAULT_QUEUE}); declared durable unless --passive.")
+@click.option("--queue", "-q", default=None,
+              help=f"Queue to publish to, declared durable unless --passive (default: one of this run's own, "
+                   f"{RUN_QUEUE_PREFIX}<run-id>; the summary says how many messages are left in it).")
 @click.option("--queues", "queues_pattern", metavar="PATTERN",
               help="Spread producers over several queues: 'perf-%d' (with --queue-count) or 'a,b,c'.")
-@click.option("--queue-count", type=int, default=None, help="How many queues 'PATTERN-%d' expands to (default: --producers).")
+@click.option("--queue-count", type=click.IntRange(1, MAX_QUEUES), default=None,
+              help="How many queues 'PATTERN-%d' expands to (default and most: --producers).")
 @click.option("--exchange", "-e", default="", help="Exchange to publish to (must exist); default: the default exchange.")
 @click.option("--routing-key", "-k", default=None, help="Routing key (default: the queue name).")
 @click.option("--count", "-n", type=int, default=None, help="Messages to send in total.")
 @click.option("--duration", "-d", type=Duration(), default=None, help="Send for this long instead: 30s, 2m.")
 @click.option("--rate", "-r", type=float, default=None, help="Messages per second in total (default: as fast as confirms allow).")
-@click.option("--producers", "-x", type=int, default=1, show_default=True, help="Producer processes, one connection each.")
+@click.option("--producers", "-x", type=click.IntRange(1, MAX_PRODUCERS), default=1, show_default=True,
+              help="Producer processes, one connection each.")
 @click.option("--size", "-s", type=int, default=None, help="Body size in bytes (default 100).")
 @click.option("--body", default=None, help="Body text for every message.")
 @click.option("--body-file", type=click.Path(dir_okay=False), default=None, help="Body read from a file.")
@@ -40,17 +44,20 @@ from devkit.secrets import mask_url_passwords
 @click.option("--drain-timeout", type=Duration(), default=5.0, show_default=True,
               help="With --consume: give up waiting for missing messages after this long without one.")
 @click.option("--confirm-timeout", type=Duration(), default=30.0, show_default=True,
-              help="Give up waiting for outstanding confirms after this long.")
+              help="Give up when a message waits this long for its confirm (a stalled broker or network).")
+@click.option("--connect-timeout", type=Duration(), default=10.0, show_default=True,
+              help="Give up on a connection whose TCP connect and AMQP handshake take longer.")
 @click.option("--run-id", default=None, help="Prefix of the correlation IDs (<run-id>.<producer>.<seq>); default random.")
 @json_option
 def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, duration, rate, producers,
          size, body, body_file, persistent, confirm, window, mandatory, passive, consume, prefetch,
-         drain_timeout, confirm_timeout, run_id, as_json) -> int:
+         drain_timeout, confirm_timeout, connect_timeout, run_id, as_json) -> int:
     """Load RabbitMQ like PerfTest and account for every message.
 
     Every message carries a correlation_id and a 'devkit-sent-ns' header. Exit 0 when all were
     confirmed (and received with --consume), 1 when any was nacked, returned, unconfirmed or
-    lost, 2 on bad options or when the broker is unreachable or goes away.
+    lost, 2 on bad options or when the broker is unreachable or goes away, 130 when stopped by
+    Ctrl-C or SIGTERM (the report is still exact, and no producer outlives the run).
 
     \b
     Examples:
@@ -70,14 +77,14 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
         raise click.UsageError("give -n/--count or --duration to bound the run")
     if count is not None and duration is not None:
         raise click.UsageError("use either -n/--count or --duration, not both")
-    if queue and queues_pattern:
+    if queue is not None and queues_pattern:
         raise click.UsageError("use either --queue or --queues, not both")
     queues = expand_queue_pattern(queues_pattern, queue_count or producers) if queues_pattern else []
     if queue_count is not None and not (queues_pattern and "%d" in queues_pattern):
         raise InputError("--queue-count only goes with --queues 'name-%d'")
     cfg = AmqpLoadConfig(
         url=url,
-        queue=queue if queue else (None if exchange and not queues else DEFAULT_QUEUE),
+        queue=queue,
         queues=queues,
         exchange=exchange,
         routing_key=routing_key,
@@ -95,6 +102,7 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
         prefetch=prefetch,
         drain_timeout=drain_timeout,
         confirm_timeout=confirm_timeout,
+        connect_timeout=connect_timeout,
     )
     if run_id:
         cfg.run_id = run_id
@@ -106,6 +114,10 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
         term.write(json.dumps(result.to_dict()) + "\n")
     else:
         _render_summary(term, cfg, result)
+    depth = (result.left_in_queues or {}).get(cfg.run_queue)
+    if depth:
+        term.info(f"{depth:,} messages are left in this run's queue {cfg.run_queue}; drain it (--consume) or "
+                  f"delete it: rabbitmqctl delete_queue {cfg.run_queue}")
     for message in result.errors:
         term.error(message)
     if not result.ok and not result.errors:
@@ -189,6 +201,8 @@ def _render_summary(term, cfg, result) -> None:
         for p in result.producers:
             done = p["confirmed"] if result.confirm else p["sent"]
             rows.append((f"producer {p['index']}", fmt_int(done), f"→ {p['queue'] or cfg.exchange}"))
+    for queue, depth in (result.left_in_queues or {}).items():
+        rows.append(("left in queue", fmt_int(depth), queue))
     for row in rows:
         table.add_row(*row)
     term.out.print(table)

@@ -27,6 +27,25 @@ class Duration(click.ParamType):
         return seconds
 
 
+_SIZE = re.compile(r"^\s*(\d+)\s*([kmg]i?b?|b)?\s*$", re.I)
+_SIZE_UNITS = {"": 1, "b": 1, "k": 1024, "m": 1024 ** 2, "g": 1024 ** 3}
+
+
+class Size(click.ParamType):
+    """Bytes as ``1048576``, ``512K``, ``1M`` or ``1MiB`` (binary units)."""
+
+    name = "SIZE"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, int):
+            return value
+        match = _SIZE.match(str(value))
+        if not match:
+            self.fail(f"{value!r} is not a size like 1048576, 512K or 1M", param, ctx)
+        unit = (match.group(2) or "").lower()[:1]
+        return int(match.group(1)) * _SIZE_UNITS[unit]
+
+
 def fmt_int(value: int | None) -> str:
     return "-" if value is None else f"{value:,}"
 

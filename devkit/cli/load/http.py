@@ -7,7 +7,7 @@ import json
 import click
 
 from devkit.cli.console import get_terminal
-from devkit.cli.load.common import Duration, fmt_int, latency_row
+from devkit.cli.load.common import Duration, Size, fmt_int, latency_row
 from devkit.cli.options import json_option
 
 
@@ -25,10 +25,13 @@ from devkit.cli.options import json_option
 @click.option("--header", "id_header", default="Correlation-Id", show_default=True,
               help="Header that carries the correlation ID out and back.")
 @click.option("--id", "fixed_id", default=None, help="Send this ID on every request instead of a fresh one each.")
-@click.option("--timeout", type=Duration(), default=10.0, show_default=True, help="Per-request timeout.")
+@click.option("--timeout", type=Duration(), default=10.0, show_default=True,
+              help="Per-request timeout, the whole response included.")
+@click.option("--max-body", type=Size(), default="1M", show_default=True,
+              help="Read at most this much of each response body (as sent); the rest is dropped.")
 @json_option
 def http(url, count, duration, rate, concurrency, method, extra_headers, data, data_file, id_header, fixed_id,
-         timeout, as_json) -> int:
+         timeout, max_body, as_json) -> int:
     """Fire HTTP requests and check each correlation ID comes back.
 
     Every request gets a fresh ID (32 hex) in the --header header; the response must echo
@@ -74,6 +77,7 @@ def http(url, count, duration, rate, concurrency, method, extra_headers, data, d
         id_header=id_header,
         fixed_id=fixed_id,
         timeout=timeout,
+        max_body=max_body,
     )
     cfg.validate()
     term = get_terminal()
@@ -99,7 +103,9 @@ def http(url, count, duration, rate, concurrency, method, extra_headers, data, d
         term.write(json.dumps(result.to_dict()) + "\n")
     else:
         _render(term, cfg, result)
-    if result.connection_error:
+    if result.fatal:
+        term.error(f"the run stopped: {result.fatal}")
+    elif result.connection_error:
         term.error(f"nothing answered at {cfg.safe_url}: {result.error_examples[0] if result.error_examples else 'no response'}")
     elif not result.ok:
         term.error(_verdict(result))
@@ -126,6 +132,8 @@ def _render(term, cfg, result) -> None:
         ("rate", f"{result.rate:,.1f} req/s", ""),
         ("latency", "ms", latency_row(result.latency_ms)),
     ]
+    if result.bodies_capped:
+        rows.append(("bodies capped", fmt_int(result.bodies_capped), f"read up to --max-body {cfg.max_body:,} bytes"))
     for row in rows:
         table.add_row(*row)
     term.out.print(table)

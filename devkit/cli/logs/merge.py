@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from functools import partial
+
 import click
 
 from devkit.cli.console import get_terminal
@@ -38,13 +40,13 @@ def merge(paths: tuple[str, ...], tz: str | None, as_json: bool, raw: bool, raw_
     events = run.events
     display = render.Display(short_tb=short_tb, raw_tty=raw_tty)
     if as_json:
-        n = render.write_json(events, term)
+        n = render.write_rendered(run.rendered(render.json_text), term)
     elif raw or raw_tty:
         n = render.write_raw(events, display)
     elif term.is_terminal:
         n = render.write_rich(events, term, render.ServiceColors(), display=display)
     else:
-        n = render.write_plain(events, term, display=display)
+        n = render.write_rendered(run.rendered(partial(render.plain_text, short_tb=short_tb)), term)
     if report_problems(run.problems, term):
         return 2
     return 0 if n else 1

@@ -11,7 +11,7 @@ import re
 import sys
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable
+from typing import TYPE_CHECKING, Iterable, Iterator
 
 from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.visible import has_unsafe, inert_json, visible
@@ -185,24 +185,69 @@ def write_raw(events: Iterable[Event], display: Display | None = None) -> int:
 
 # --- the plain timeline (pipes) -------------------------------------------------------------------
 
+def plain_text(ev: Event, short_tb: bool = False) -> tuple[str, int]:
+    """An event as plain lines (continuation lines indented), and where its offset goes."""
+    message, *more = visible(ev.message).split("\n")
+    if ev.traceback:
+        tb = visible(ev.traceback)
+        more += short_traceback(tb) if short_tb else tb.split("\n")
+    head = f"{format_utc(ev.ts) or '-'} "
+    text = f"{head} {visible(ev.service or '-')} {ev.level or '-'} {message}\n"
+    if more:
+        text += "".join(f"    {extra}\n" for extra in more)
+    return text, len(head)
+
+
+def json_text(ev: Event) -> tuple[str, int]:
+    """An event as one JSON line (nothing to insert)."""
+    return dumps(ev.to_json()) + "\n", -1
+
+
+def write_rendered(lines: Iterable[tuple[float | None, bytes, int]], term: Terminal,
+                   origin: float | None = None) -> int:
+    """Rendered events to stdout as bytes, with each plain line's offset from the first time."""
+    out = getattr(term.stdout, "buffer", None)
+    term.stdout.flush()
+    chunk: list[bytes] = []
+    size = n = 0
+    for ts, data, cut in lines:
+        if cut >= 0:
+            if origin is None and ts is not None:
+                origin = ts
+            off = f"{ts - origin:+.3f}s" if ts is not None and origin is not None else "-"
+            data = data[:cut] + off.encode() + data[cut:]
+        chunk.append(data)
+        size += len(data)
+        n += 1
+        if size >= 1 << 18:
+            _emit(out, term, chunk)
+            chunk, size = [], 0
+    _emit(out, term, chunk)
+    return n
+
+
+def _emit(out, term: Terminal, chunk: list[bytes]) -> None:
+    if not chunk:
+        return
+    data = b"".join(chunk)
+    if out is not None:
+        out.write(data)
+        out.flush()
+    else:
+        term.write(data.decode("utf-8", "surrogateescape"))
+
+
 def write_plain(events: Iterable[Event], term: Terminal, origin: float | None = None,
                 display: Display | None = None) -> int:
     """One line per event (plus indented continuation lines): greppable, no colours."""
-    n = 0
-    write = term.write
     short = display is not None and display.short_tb
-    for ev in events:
-        if origin is None and ev.ts is not None:
-            origin = ev.ts
-        message, *more = visible(ev.message).split("\n")
-        if ev.traceback:
-            more += short_traceback(visible(ev.traceback)) if short else visible(ev.traceback).split("\n")
-        write(f"{format_utc(ev.ts) or '-'} {offset(ev.ts, origin) or '-'} {visible(ev.service or '-')} "
-              f"{ev.level or '-'} {message}\n")
-        for extra in more:
-            write(f"    {extra}\n")
-        n += 1
-    return n
+
+    def lines() -> Iterator[tuple[float | None, bytes, int]]:
+        for ev in events:
+            text, cut = plain_text(ev, short)
+            yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
+
+    return write_rendered(lines(), term, origin)
 
 
 # --- the rich timeline (terminals) ----------------------------------------------------------------

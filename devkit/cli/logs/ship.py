@@ -44,6 +44,8 @@ def _summary(stats) -> str:
             f"({stats.server}) in {stats.seconds:.2f} s, {stats.docs_per_s:.0f} docs/s")
     if stats.retries:
         line += f", {stats.retries} retries"
+    if stats.text_messages:
+        line += f", {stats.text_messages} messages were not JSON (each is a document of its own)"
     if stats.failed:
         line += f"; failed documents are in {stats.dead_letter}"
     return line + "\n"
@@ -98,6 +100,9 @@ def ship(paths: tuple[str, ...], es_url: str | None, api_key: str | None, ca_cer
         raise InputError("give PATHs or --from-amqp, not both")
     if amqp_url and not queue_name:
         raise InputError("--from-amqp needs --queue Q")
+    from devkit.logs.es.client import index_path
+
+    index_path(index)  # a bad --index is a usage error before anything connects
     zone = Zone.parse(tz)
     with connect(es_url, api_key=api_key, ca_certs=ca_certs, insecure=insecure) as conn:
         with ship_progress(term) as progress:

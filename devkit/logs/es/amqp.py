@@ -21,12 +21,18 @@ from devkit.logs.es.bulk import Aggregator, BulkWriter, Item, ShipStats, make_it
 from devkit.logs.es.client import EsConnection
 from devkit.logs.es.docs import doc_record, event_to_doc
 from devkit.logs.event import Event
+from devkit.logs.formats import Record, parse_line
 from devkit.logs.sources import Note
-from devkit.logs.stitch import STREAM_GAP, Segmenter
+from devkit.logs.stitch import STREAM_GAP, Segmenter, decode
 from devkit.logs.timestamps import Zone
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
 
 _POLL = 0.1  # seconds between ticks while the queue is quiet
+MAX_DEPTH = 100  # deepest nesting of a record kept: deeper ones are dead-lettered, not a RecursionError
+
+
+class Unshippable(Exception):
+    """A message that can never become a document; it goes to the dead-letter file and is acked."""
 
 
 def content_id(source: str, raw_lines: list[bytes], message_id: str | None = None) -> str:
@@ -58,7 +64,7 @@ def ship_amqp(amqp_url: str, queue_name: str, conn: EsConnection, index: str, *,
     source = f"amqp:{queue_name}"
     stats = ShipStats(server=str(conn.server), index=index)
     try:
-        params = pika.URLParameters(amqp_url)
+        params = pika.URLParameters(normalize_url(amqp_url))
     except Exception as exc:
         raise InputError(f"--from-amqp {shown}: {exc}") from None
     try:
@@ -99,7 +105,7 @@ def ship_amqp(amqp_url: str, queue_name: str, conn: EsConnection, index: str, *,
             item = make_item(index, doc_id, event_to_doc(ev), [tags.pop(n) for n in ev.line_numbers if n in tags])
             agg.add(item)
 
-    state = {"idle_since": time.monotonic(), "drained": True, "lineno": 0}
+    state = {"idle_since": time.monotonic(), "drained": True, "lineno": 0, "unshippable": 0}
 
     def consume() -> None:
         for method, props, body in channel.consume(queue_name, inactivity_timeout=_POLL):
@@ -116,10 +122,16 @@ def ship_amqp(amqp_url: str, queue_name: str, conn: EsConnection, index: str, *,
                 continue
             state["idle_since"], state["drained"] = now, False
             state["lineno"] = lineno = state["lineno"] + 1
+            try:
+                events = _feed(seg, lineno, body, zone, stats)
+            except Unshippable as exc:  # acked once it is safe in the dead-letter file
+                writer.dead_letter_message(body, str(exc), [method.delivery_tag])
+                state["unshippable"] += 1
+                continue
             tags[lineno] = method.delivery_tag
             if props is not None and props.message_id:
                 message_ids[lineno] = str(props.message_id)
-            emit(_feed(seg, lineno, body, zone))
+            emit(events)
             if max_messages is not None and lineno >= max_messages:
                 return
 
@@ -145,19 +157,45 @@ def ship_amqp(amqp_url: str, queue_name: str, conn: EsConnection, index: str, *,
         except AMQPError:
             pass
     writer.refresh()
+    if state["unshippable"]:
+        stats.problems.append(Note(f"{state['unshippable']} message(s) could not become documents (nested deeper "
+                                   f"than {MAX_DEPTH} levels); they are in {stats.dead_letter}, acked"))
     stats.seconds = time.monotonic() - stats.started
     return stats
 
 
-def _feed(seg: Segmenter, lineno: int, body: bytes, zone: Zone) -> list[Event]:
-    """A JSON log record (or a plain log line) as one line of the stream."""
+def _feed(seg: Segmenter, lineno: int, body: bytes, zone: Zone, stats: ShipStats) -> list[Event]:
+    """One message as one record of the stream: a JSON log record, else a text line of its own.
+
+    Every message starts a record: a text message that is no log line is a document by itself, never
+    glued to the previous record (syslog lines still join their own stream, as in a file).
+    """
     body = body.rstrip(b"\r\n")
-    if body[:1] == b"{":
+    if body[:1] in (b"{", b"["):
         try:
             obj = json.loads(body)
+        except RecursionError:
+            raise Unshippable(f"nested deeper than the JSON parser goes (devkit keeps {MAX_DEPTH} levels)") from None
         except ValueError:
             obj = None
+        if isinstance(obj, (dict, list)) and _depth_exceeds(obj, MAX_DEPTH):
+            raise Unshippable(f"nested deeper than {MAX_DEPTH} levels")
         if isinstance(obj, dict):
             rec, text = doc_record(obj, zone)
             return seg.feed_record(lineno, body, rec, text)
-    return seg.feed(lineno, body)
+    stats.text_messages += 1
+    text = decode(body)
+    rec = parse_line(text, zone) or Record("text", message=text, opens=True)
+    return seg.feed_record(lineno, body, rec, text)
+
+
+def _depth_exceeds(obj: object, limit: int) -> bool:
+    """True when *obj* nests dicts/lists deeper than *limit* (iterative: no recursion to overflow)."""
+    stack = [(obj, 1)]
+    while stack:
+        item, depth = stack.pop()
+        if depth > limit:
+            return True
+        children = item.values() if isinstance(item, dict) else item
+        stack.extend((child, depth + 1) for child in children if isinstance(child, (dict, list)))
+    return False

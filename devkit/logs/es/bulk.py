@@ -10,6 +10,7 @@ and is counted. Every document ends indexed or dead-lettered, and the caller is 
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import threading
@@ -23,6 +24,7 @@ from devkit.logs.es.client import (
     EsRequestError,
     EsUnavailable,
     error_reason,
+    index_path,
 )
 from devkit.logs.es.docs import index_mapping
 
@@ -52,6 +54,7 @@ class ShipStats:
     problems: list[str] = field(default_factory=list)
     server: str = ""
     index: str = ""
+    text_messages: int = 0  # --from-amqp: messages that were not JSON objects (each its own document)
 
     @property
     def docs_per_s(self) -> float:
@@ -61,7 +64,8 @@ class ShipStats:
         return {"server": self.server, "index": self.index, "read": self.read, "indexed": self.indexed,
                 "failed": self.failed, "retries": self.retries, "batches": self.batches,
                 "seconds": round(self.seconds, 3), "docs_per_s": round(self.docs_per_s, 1),
-                "dead_letter": self.dead_letter, "problems": list(self.problems)}
+                "dead_letter": self.dead_letter, "text_messages": self.text_messages,
+                "problems": list(self.problems)}
 
 
 def make_item(index: str, doc_id: str, doc: dict, tag: Any = None) -> Item:
@@ -96,6 +100,7 @@ class BulkWriter:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.conn = conn
         self.index = index
+        self.path = index_path(index)  # ship writes one index: a checked, plain name
         self.stats = stats
         self.max_retries = max_retries
         self.backoff = backoff
@@ -109,12 +114,8 @@ class BulkWriter:
 
     def ensure_index(self) -> None:
         """Create the index with devkit's mapping unless it exists (then its mapping is kept)."""
-        if any(c in self.index for c in "*?,"):
-            from devkit.errors import InputError
-
-            raise InputError(f"--index {self.index!r}: ship writes to one index; give a plain name")
         try:
-            self.conn.request("PUT", f"/{self.index}", {"mappings": index_mapping()})
+            self.conn.request("PUT", f"/{self.path}", {"mappings": index_mapping()})
         except EsRequestError as exc:
             if exc.error_type == "resource_already_exists_exception":
                 return
@@ -210,11 +211,28 @@ class BulkWriter:
             self._dead_locked(items, status, reason)
 
     def _dead_locked(self, items: list[Item], status: int, reason: str) -> None:
-        fh = self._dead_letter_file()
+        lines = []
         for item in items:
             _action, _, doc = item.payload.decode("utf-8").partition("\n")
-            fh.write(json.dumps({"_index": self.index, "_id": item.id, "status": status, "error": reason,
-                                 "document": json.loads(doc)}, ensure_ascii=False) + "\n")
+            lines.append({"_index": self.index, "_id": item.id, "status": status, "error": reason,
+                          "document": json.loads(doc)})
+        self._write_dead(lines, items)
+
+    def dead_letter_message(self, body: bytes, reason: str, tag: Any = None) -> None:
+        """A message that cannot become a document at all (nested too deep, say): kept whole in the
+        dead-letter file (``message``, or ``message_base64`` when it is not UTF-8), counted as failed."""
+        line: dict = {"_index": self.index, "_id": None, "status": 0, "error": reason}
+        try:
+            line["message"] = body.decode("utf-8")
+        except UnicodeDecodeError:
+            line["message_base64"] = base64.b64encode(body).decode("ascii")
+        with self._lock:
+            self._write_dead([line], [Item("", b"", tag)])
+
+    def _write_dead(self, lines: list[dict], items: list[Item]) -> None:
+        fh = self._dead_letter_file()
+        for line in lines:
+            fh.write(json.dumps(line, ensure_ascii=False) + "\n")
         fh.flush()
         os.fsync(fh.fileno())  # acked AMQP messages must really be on disk
         self.stats.failed += len(items)
@@ -236,7 +254,7 @@ class BulkWriter:
         """Make what was written searchable now (a trace right after a ship sees it)."""
         if self.stats.indexed:
             try:
-                self.conn.request("POST", f"/{self.index}/_refresh")
+                self.conn.request("POST", f"/{self.path}/_refresh")
             except ServiceError:
                 pass  # the documents are written; they become visible at the next refresh
 

@@ -9,12 +9,105 @@ requests through its transport with the content type the detected server wants.
 
 from __future__ import annotations
 
+import os
+import time
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import unquote, urlsplit, urlunsplit
 
 from devkit.errors import InputError, ServiceError
-from devkit.secrets import mask_url_passwords
+from devkit.secrets import mask_url_passwords, normalize_url
+
+
+#: Most bytes devkit reads of one answer (a page of 1000 hits is a few MB): a server that answers
+#: with gigabytes, or forever, is an error, not a reason to fill the memory. DEVKIT_ES_MAX_RESPONSE
+#: (bytes) and DEVKIT_ES_TIMEOUT (seconds for a whole request, the answer included) change them.
+MAX_RESPONSE_BYTES = 64 * 1024 * 1024
+DEFAULT_TIMEOUT = 30.0
+_READ_CHUNK = 256 * 1024
+
+
+def _env_number(name: str, default: float) -> float:
+    try:
+        value = float(os.environ.get(name, ""))
+    except ValueError:
+        return default
+    return value if value > 0 else default
+
+
+class ResponseTooLarge(Exception):
+    """The answer passed MAX_RESPONSE_BYTES (raised inside the transport, reported by ``request``)."""
+
+
+class ResponseTooSlow(Exception):
+    """The answer did not end within the request's timeout (it kept trickling)."""
+
+
+def capped_node_class():
+    """The client's urllib3 node, reading every answer in bounded pieces: at most ``max_bytes``
+    and within the request timeout as a whole (urllib3's own timeout is per socket read, so an
+    answer that trickles forever never trips it)."""
+    from elastic_transport import Urllib3HttpNode
+
+    class CappedUrllib3HttpNode(Urllib3HttpNode):
+        max_bytes = int(_env_number("DEVKIT_ES_MAX_RESPONSE", MAX_RESPONSE_BYTES))
+
+        def __init__(self, config) -> None:
+            super().__init__(config)
+            self.pool.urlopen = self._bounded(self.pool.urlopen)
+
+        def _bounded(self, urlopen):
+            limit = self.max_bytes
+
+            def bounded_urlopen(method, url, **kw):
+                timeout = kw.get("timeout")
+                budget = timeout if isinstance(timeout, (int, float)) else DEFAULT_TIMEOUT
+                deadline = time.monotonic() + budget
+                response = urlopen(method, url, preload_content=False, **kw)
+                try:
+                    length = int(response.headers.get("content-length") or 0)
+                except ValueError:
+                    length = 0
+                if length > limit:
+                    response.close()
+                    raise ResponseTooLarge(f"the answer is {length:,} bytes, more than devkit reads ({limit:,})")
+                read = getattr(response, "read1", None) or response.read
+                parts, size = [], 0
+                while True:
+                    if time.monotonic() > deadline:
+                        response.close()
+                        raise ResponseTooSlow(f"the answer did not end within {budget:g} s")
+                    chunk = read(_READ_CHUNK)
+                    if not chunk:
+                        break
+                    size += len(chunk)
+                    if size > limit:
+                        response.close()
+                        raise ResponseTooLarge(f"the answer passed {limit:,} bytes, more than devkit reads")
+                    parts.append(chunk)
+                response.release_conn()
+                return _ReadResponse(response.status, response.headers, b"".join(parts))
+
+            return bounded_urlopen
+
+    return CappedUrllib3HttpNode
+
+
+@dataclass
+class _ReadResponse:
+    """What the node reads off a urllib3 response, once the body is in."""
+
+    status: int
+    headers: Any
+    data: bytes
+
+
+def _bounded_cause(exc: BaseException) -> Exception | None:
+    for inner in getattr(exc, "errors", ()) or ():
+        if isinstance(inner, (ResponseTooLarge, ResponseTooSlow)):
+            return inner
+    cause = exc.__cause__
+    return cause if isinstance(cause, (ResponseTooLarge, ResponseTooSlow)) else None
 
 
 class EsRequestError(ServiceError):
@@ -56,17 +149,24 @@ class Server:
 
 
 def split_url(url: str) -> tuple[str, tuple[str, str] | None]:
-    """``https://user:pw@host:9200/`` -> (``https://host:9200``, (user, pw))."""
-    if "://" not in url:
-        url = "http://" + url
-    parts = urlsplit(url)
+    """``https://user:pw@host:9200/`` -> (``https://host:9200``, (user, pw)).
+
+    The password may be typed without %-encoding (``user:Top/Secret1@host``) and the scheme
+    left out (``http`` then).
+    """
+    parts = urlsplit(normalize_url(url, default_scheme="http"))
+    expected = f"--es {mask_url_passwords(url)}: expected http(s)://[user:password@]host[:port]"
     if parts.scheme not in ("http", "https") or not parts.hostname:
-        raise InputError(f"--es {mask_url_passwords(url)}: expected http(s)://[user:password@]host[:port]")
+        raise InputError(expected)
+    try:
+        port = parts.port
+    except ValueError:
+        raise InputError(f"{expected} (the port is not a number)") from None
     auth = None
     if parts.username is not None:
         auth = (unquote(parts.username), unquote(parts.password or ""))
     host = parts.hostname if ":" not in parts.hostname else f"[{parts.hostname}]"
-    netloc = f"{host}:{parts.port}" if parts.port else host
+    netloc = f"{host}:{port}" if port else host
     return urlunsplit((parts.scheme, netloc, parts.path.rstrip("/"), "", "")), auth
 
 
@@ -74,12 +174,13 @@ class EsConnection:
     """Requests to one cluster: plain JSON for OpenSearch, the compatible type for Elasticsearch."""
 
     def __init__(self, url: str, *, api_key: str | None = None, ca_certs: str | None = None,
-                 insecure: bool = False, timeout: float = 30.0) -> None:
+                 insecure: bool = False, timeout: float | None = None) -> None:
         from elasticsearch import Elasticsearch
 
+        timeout = timeout or _env_number("DEVKIT_ES_TIMEOUT", DEFAULT_TIMEOUT)
         self.url, auth = split_url(url)
         self.shown = mask_url_passwords(url)
-        kwargs: dict = {"request_timeout": timeout}
+        kwargs: dict = {"request_timeout": timeout, "node_class": capped_node_class()}
         if auth is not None:
             kwargs["basic_auth"] = auth
         if api_key:
@@ -115,8 +216,7 @@ class EsConnection:
     def request(self, method: str, path: str, body: Any = None, *, params: dict | None = None,
                 ndjson: bool = False, ok: tuple[int, ...] = (), timeout: float | None = None) -> Any:
         """The decoded response; raises EsUnavailable / EsRequestError with a one-line message."""
-        from elastic_transport import ConnectionError as TransportConnectionError
-        from elastic_transport import ConnectionTimeout, TlsError, TransportError
+        from elastic_transport import TransportError
 
         target = path
         if params:
@@ -129,23 +229,32 @@ class EsConnection:
             meta, body_out = self.client.transport.perform_request(
                 method, target, headers=headers, body=body, max_retries=0,
                 request_timeout=timeout or self.timeout)
-        except TlsError as exc:
-            if "WRONG_VERSION_NUMBER" in str(exc):
-                raise EsUnavailable(f"{self.shown}: the server answers plain HTTP there; use http://") from None
-            raise EsUnavailable(f"{self.shown}: TLS failed ({_short(exc)}); pass --ca-certs FILE, "
-                                "or --insecure to skip verification") from None
-        except ConnectionTimeout:
-            raise EsUnavailable(f"{self.shown}: no answer within {timeout or self.timeout:g} s; is the "
-                                "search server overloaded?") from None
-        except TransportConnectionError as exc:
-            raise EsUnavailable(f"{self.shown}: cannot connect ({_short(exc)}); is the search server "
-                                "running there?") from None
         except TransportError as exc:
-            raise EsUnavailable(f"{self.shown}: {_short(exc)}") from None
+            bounded = _bounded_cause(exc)
+            if bounded is None:
+                raise self._unavailable(exc, timeout) from None
+            raise EsUnavailable(f"{self.shown}: {method} {path}: {bounded}; is this a search server?") from None
         status = meta.status
         if 200 <= status < 300 or status in ok:
             return body_out
         raise self._error(method, path, status, body_out)
+
+    def _unavailable(self, exc: Exception, timeout: float | None) -> EsUnavailable:
+        """The transport's failure as one line that says what to do."""
+        from elastic_transport import ConnectionError as TransportConnectionError
+        from elastic_transport import ConnectionTimeout, TlsError
+
+        if isinstance(exc, TlsError):
+            if "WRONG_VERSION_NUMBER" in str(exc):
+                return EsUnavailable(f"{self.shown}: the server answers plain HTTP there; use http://")
+            return EsUnavailable(f"{self.shown}: TLS failed ({_short(exc)}); pass --ca-certs FILE, "
+                                 "or --insecure to skip verification")
+        if isinstance(exc, ConnectionTimeout):
+            return EsUnavailable(f"{self.shown}: no answer within {timeout or self.timeout:g} s; is the "
+                                 "search server overloaded?")
+        if isinstance(exc, TransportConnectionError):
+            return EsUnavailable(f"{self.shown}: cannot connect ({_short(exc)}); is the search server running there?")
+        return EsUnavailable(f"{self.shown}: {_short(exc)}")
 
     def _error(self, method: str, path: str, status: int, body: Any) -> EsRequestError:
         if status == 401:
@@ -173,6 +282,59 @@ class EsConnection:
         self.close()
 
 
+_INDEX_FORBIDDEN = frozenset('\\/*?"<>| ,#:')
+MAX_INDEX_BYTES = 255
+
+
+def index_path(name: str, *, pattern: bool = False) -> str:
+    """*name* checked against the Elasticsearch/OpenSearch index-name rules and made safe for a REST path.
+
+    One index: lowercase, none of ``\\ / * ? " < > | , # :`` or a space, not starting with ``-``,
+    ``_`` or ``+``, not ``.`` or ``..``, at most 255 bytes. A *pattern* (``trace --index``) is a
+    comma-separated list of such names where ``*`` is a wildcard, ``-name`` excludes and
+    ``cluster:name`` names a remote cluster. Nothing unchecked ever reaches the URL.
+    """
+    from urllib.parse import quote
+
+    option = "--index"
+    if not name:
+        raise InputError(f"{option} must name an index")
+    if not pattern and any(c in name for c in "*?,"):
+        raise InputError(f"{option} {name!r}: ship writes to one index; give a plain name")
+    parts = name.split(",") if pattern else [name]
+    for n, part in enumerate(parts):
+        bare = part
+        if pattern:
+            if n and bare.startswith("-"):
+                bare = bare[1:]
+            remote, sep, rest = bare.partition(":")
+            if sep and remote and ":" not in rest:
+                bare = rest
+            bare = bare.replace("*", "")
+            if not bare and part.replace("-", "").replace(":", "").strip("*") == "":
+                continue  # "*" alone, or "-*": every index
+        problem = _index_problem(bare, part)
+        if problem:
+            raise InputError(f"{option} {name!r}: {problem}; index names are lowercase, without spaces or "
+                             '\\/*?"<>|,#: and do not start with -, _ or +')
+    return quote(name, safe="*,:-+")
+
+
+def _index_problem(bare: str, shown: str) -> str | None:
+    if bare in ("", ".", "..") and shown.strip("*") == shown:
+        return f"{shown!r} is not an index name"
+    if len(shown.encode("utf-8")) > MAX_INDEX_BYTES:
+        return f"longer than {MAX_INDEX_BYTES} bytes"
+    if bare != bare.lower():
+        return f"{shown!r} has upper-case letters"
+    bad = sorted({c for c in bare if c in _INDEX_FORBIDDEN or ord(c) < 32})
+    if bad:
+        return f"{shown!r} contains {' '.join(repr(c) for c in bad)}"
+    if bare[:1] in ("-", "_", "+"):
+        return f"{shown!r} starts with {bare[0]!r}"
+    return None
+
+
 def error_reason(body: Any) -> str:
     """The most specific reason an error body gives, on one line."""
     if isinstance(body, dict):
@@ -197,6 +359,6 @@ def _short(exc: BaseException) -> str:
 
 
 def connect(url: str, *, api_key: str | None = None, ca_certs: str | None = None, insecure: bool = False,
-            timeout: float = 30.0) -> EsConnection:
+            timeout: float | None = None) -> EsConnection:
     """Connect and detect the server (Elasticsearch or OpenSearch, which version)."""
     return EsConnection(url, api_key=api_key, ca_certs=ca_certs, insecure=insecure, timeout=timeout)

@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Callable, Iterator
 
 from devkit.errors import InputError
-from devkit.logs.es.client import EsConnection, EsRequestError, error_reason
+from devkit.logs.es.client import EsConnection, EsRequestError, error_reason, index_path
 
 DEFAULT_INDEX = "logstash-*,logs-*"
 KEEP_ALIVE = "2m"
@@ -45,11 +45,12 @@ class _Pit:
     def __init__(self, conn: EsConnection, index: str) -> None:
         self.conn = conn
         self.index = index
+        self.path = index_path(index, pattern=True)
         self.id: str | None = None
 
     def open(self) -> str | None:
         conn = self.conn
-        path = (f"/{self.index}/_search/point_in_time" if conn.server.is_opensearch else f"/{self.index}/_pit")
+        path = (f"/{self.path}/_search/point_in_time" if conn.server.is_opensearch else f"/{self.path}/_pit")
         try:
             body = conn.request("POST", path, params={"keep_alive": KEEP_ALIVE})
         except EsRequestError as exc:
@@ -93,7 +94,7 @@ def search_hits(conn: EsConnection, index: str, query: dict, *, page_size: int =
                 body["pit"] = {"id": pit_id, "keep_alive": KEEP_ALIVE}
                 path, params = "/_search", None
             else:
-                path, params = f"/{index}/_search", {"ignore_unavailable": "false", "allow_no_indices": "true"}
+                path, params = f"/{pit.path}/_search", {"ignore_unavailable": "false", "allow_no_indices": "true"}
             try:
                 res = conn.request("POST", path, body, params=params)
             except EsRequestError as exc:
@@ -136,7 +137,7 @@ def _explain(exc: EsRequestError, index: str, shown: str) -> Exception:
 def field_mapping_types(conn: EsConnection, index: str, field: str) -> dict[str, set[str]]:
     """Types of ``field`` (and ``field.keyword``) in the indices of ``index``."""
     try:
-        res = conn.request("GET", f"/{index}/_field_caps", params={"fields": f"{field},{field}.keyword",
+        res = conn.request("GET", f"/{index_path(index, pattern=True)}/_field_caps", params={"fields": f"{field},{field}.keyword",
                                                                    "allow_no_indices": "true"})
     except EsRequestError:
         return {}

@@ -14,7 +14,7 @@ from devkit.logs.formats.record import Record
 Hook = Callable[[Record, "re.Match | None"], None]
 HOOKS: dict[str, Hook] = {}
 
-_KV = re.compile(r'([A-Za-z_][\w.\-]*)=("(?:[^"\\]|\\.)*"|\S*)')
+_KV = re.compile(r'([A-Za-z_][\w.\-]*)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)')
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?\Z")
 _BARE_ID = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{15,}\Z")
 _LEVEL_OPENING = re.compile(r"\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE)\b\]?")

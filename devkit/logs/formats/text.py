@@ -71,7 +71,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     ),
     TextFormat(
         # Django's runserver: [20/Nov/2026 09:13:21] "GET /x HTTP/1.1" 200 12
-        "django-server", r'\[{ts}\] "(?P<request>(?:[^"\\]|\\.)*)" (?P<status>\d{3}) (?P<body_bytes_sent>\S+)',
+        "django-server", r'\[{ts}\] "(?P<request>[^"\\]*(?:\\.[^"\\]*)*)" (?P<status>\d{3}) (?P<body_bytes_sent>\S+)',
         layout="django", first="[", status="status", hooks=("level-from-status",),
         samples=(Sample('[20/Nov/2026 09:13:21] "GET /api/quote HTTP/1.1" 500 145', ts="2026-11-20T09:13:21.000+00:00",
                         status=500, level="ERROR"),),
@@ -91,17 +91,17 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     ),
     TextFormat(
         # werkzeug (Flask's dev server): 127.0.0.1 - - [20/Nov/2026 09:13:21] "GET /x HTTP/1.1" 500 -
-        "werkzeug", r'(?P<remote_addr>\S+) - (?P<remote_user>\S+) \[{ts}\] "(?P<request>(?:[^"\\]|\\.)*)" '
+        "werkzeug", r'(?P<remote_addr>\S+) - (?P<remote_user>\S+) \[{ts}\] "(?P<request>[^"\\]*(?:\\.[^"\\]*)*)" '
                     r"(?P<status>\d{3}) (?P<body_bytes_sent>\S+)(?P<msg>.*)",
-        layout="django", status="status", hooks=("level-from-status",),
+        layout="django", contains='] "', status="status", hooks=("level-from-status",),
         samples=(Sample('127.0.0.1 - - [20/Nov/2026 09:13:21] "GET /x HTTP/1.1" 500 -',
                         ts="2026-11-20T09:13:21.000+00:00", status=500, level="ERROR"),),
     ),
     TextFormat(
         # nginx/Apache combined (and gunicorn's access log), with key=value fields or bare values after it
-        "access", r'(?P<remote_addr>\S+) (?P<ident>\S+) (?P<remote_user>\S+) \[{ts}\] "(?P<request>(?:[^"\\]|\\.)*)" '
-                  r'(?P<status>\d{3}) (?P<body_bytes_sent>\S+)(?: "(?P<http_referer>(?:[^"\\]|\\.)*)" '
-                  r'"(?P<http_user_agent>(?:[^"\\]|\\.)*)")?(?P<rest>.*)',
+        "access", r'(?P<remote_addr>\S+) (?P<ident>\S+) (?P<remote_user>\S+) \[{ts}\] "(?P<request>[^"\\]*(?:\\.[^"\\]*)*)" '
+                  r'(?P<status>\d{3}) (?P<body_bytes_sent>\S+)(?: "(?P<http_referer>[^"\\]*(?:\\.[^"\\]*)*)" '
+                  r'"(?P<http_user_agent>[^"\\]*(?:\\.[^"\\]*)*)")?(?P<rest>.*)',
         layout="clf", contains=" [", status="status", drop=("ident",), hooks=("access-tail", "level-from-status"),
         samples=(Sample('192.0.2.1 - - [20/Nov/2026:09:14:03 +0000] "GET /api/orders HTTP/1.1" 502 0 "-" "curl/8" '
                         "corr=e5f011c3c08395f59280cb8e102d796b rt=3.054", ts="2026-11-20T09:14:03.000+00:00",
@@ -116,7 +116,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
         # OpenTelemetry logging instrumentation (OTEL_PYTHON_LOG_CORRELATION=true), default format
         "otel-text", r"{ts} {level} \[(?P<logger>[^\]]*)\] \[(?P<location>[^\]]*)\] \[(?P<otel>trace_id=[^\]]*)\] "
                      r"- (?P<msg>.*)",
-        first="0123456789", hooks=("otel-context",),
+        first="0123456789", contains="[trace_id=", hooks=("otel-context",),
         samples=(Sample("2026-11-20 09:13:21,734 INFO [orders.api] [api.py:42] [trace_id=5b8aa5a2d2c872e8321cf37308d69df2 "
                         "span_id=051581bf3cb55c13 resource.service.name=orders trace_sampled=True] - order placed",
                         ts="2026-11-20T09:13:21.734+00:00", level="INFO", service="orders", message="order placed",
@@ -176,6 +176,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
         "bgl", r"(?P<alert>\S+) {ts} (?P<date>\d{4}\.\d{2}\.\d{2}) (?P<node>\S+) (?P<local_time>\d{4}-\d{2}-\d{2}-\d{2}\.\d{2}"
                r"\.\d{2}\.\d+) (?P<location>\S+) (?P<type>\S+) (?P<component>\S+) "
                r"(?P<level>INFO|WARNING|SEVERE|ERROR|FATAL|FAILURE) (?P<msg>.*)", layout="epoch",
+        first="-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
         samples=(Sample("- 1117838570 2005.06.03 R02-M1-N0-C:J12-U11 2005-06-03-15.42.50.675872 R02-M1-N0-C:J12-U11 RAS "
                         "KERNEL INFO instruction cache parity error corrected", ts="2005-06-03T22:42:50.000+00:00",
                         level="INFO"),
@@ -186,6 +187,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
         # Thunderbird: alert epoch date node <syslog line>
         "thunderbird", r"(?P<alert>\S+) {ts} (?P<date>\d{4}\.\d{2}\.\d{2}) (?P<node>\S+) (?P<syslog_time>[A-Z][a-z]{2} "
                        r"+\d{1,2} \d{2}:\d{2}:\d{2}) (?P<location>\S+) (?P<msg>.*)", layout="epoch",
+        first="-ABCDEFGHIJKLMNOPQRSTUVWXYZ",
         samples=(Sample("- 1131566461 2005.11.09 dn228 Nov 9 12:01:01 dn228/dn228 crond(pam_unix)[2915]: session closed "
                         "for user root", ts="2005-11-09T20:01:01.000+00:00"),),
     ),
@@ -199,7 +201,7 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
     TextFormat(
         # Windows CBS: 2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack
         "windows-cbs", r"{ts}, (?P<level>Info|Warning|Error|Debug)\s+(?P<component>\S+)\s+(?P<msg>.*)",
-        first="12",
+        first="12", contains=", ",
         samples=(Sample("2016-09-28 04:30:30, Info                  CBS    Loaded Servicing Stack v6.1.7601.23505",
                         ts="2016-09-28T04:30:30.000+00:00", level="INFO", fields={"component": "CBS"}),),
     ),

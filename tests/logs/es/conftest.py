@@ -22,6 +22,7 @@ ROOT = Path(__file__).resolve().parents[3]
 EXAMPLES = ROOT / "examples" / "logs"
 EXPECTED = ROOT / "examples" / "expected.json"
 SHIPPED_INDEX = "logs-examples"
+AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
 
 def _osmem():
@@ -121,3 +122,31 @@ def own_server():
     server = OwnServer()
     yield server
     server.kill()
+
+
+@pytest.fixture
+def amqp_queue():
+    """A fresh queue on the real broker: (name, publish(bodies), depth()); deleted afterwards."""
+    from services import require_rabbitmq
+
+    require_rabbitmq()
+    import pika
+
+    name = f"devkit-test-ship-{uuid.uuid4().hex[:10]}"
+    conn = pika.BlockingConnection(pika.URLParameters(AMQP))
+    ch = conn.channel()
+    ch.queue_declare(name)
+
+    def publish(bodies: list[bytes], message_ids: list[str] | None = None) -> None:
+        for n, body in enumerate(bodies):
+            props = pika.BasicProperties(message_id=message_ids[n]) if message_ids else None
+            ch.basic_publish("", name, body, properties=props)
+
+    def depth() -> int:
+        return ch.queue_declare(name, passive=True).method.message_count
+
+    yield name, publish, depth
+    ch.queue_delete(name)
+    conn.close()
+
+

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import time
-import uuid
 
 import pytest
 
@@ -13,37 +12,11 @@ from devkit.logs.es.amqp import ship_amqp
 from devkit.logs.timestamps import Zone
 from devkit.logs.trace import merge, trace
 
-from .conftest import EXAMPLES
+from .conftest import AMQP, EXAMPLES
 from .test_trace_es import DOCKER_LOG, _logspout_docs
 
 pytestmark = pytest.mark.service
 UTC = Zone.parse("UTC")
-AMQP = "amqp://guest:guest@127.0.0.1:5672/%2F"
-
-
-@pytest.fixture
-def amqp_queue():
-    from services import require_rabbitmq
-
-    require_rabbitmq()
-    import pika
-
-    name = f"devkit-test-ship-{uuid.uuid4().hex[:10]}"
-    conn = pika.BlockingConnection(pika.URLParameters(AMQP))
-    ch = conn.channel()
-    ch.queue_declare(name)
-
-    def publish(bodies: list[bytes], message_ids: list[str] | None = None) -> None:
-        for n, body in enumerate(bodies):
-            props = pika.BasicProperties(message_id=message_ids[n]) if message_ids else None
-            ch.basic_publish("", name, body, properties=props)
-
-    def depth() -> int:
-        return ch.queue_declare(name, passive=True).method.message_count
-
-    yield name, publish, depth
-    ch.queue_delete(name)
-    conn.close()
 
 
 def _records() -> list[bytes]:
