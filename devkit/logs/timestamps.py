@@ -116,7 +116,7 @@ def parse_timestamp(value: object, zone: Zone) -> float | None:
         return None
     m = _ISO.match(value)
     if m:
-        return iso_match_to_epoch(m, zone)
+        return _iso_cached(m, zone)
     m = _CLF.match(value)
     if m:
         return clf_to_epoch(m, zone)
@@ -127,6 +127,25 @@ def parse_timestamp(value: object, zone: Zone) -> float | None:
         return parse_timestamp(float(value), zone)
     except ValueError:
         return None
+
+
+def _iso_cached(m: re.Match, zone: Zone) -> float | None:
+    """``iso_match_to_epoch`` with the minute converted once per zone (JSON logs repeat it)."""
+    y, mo, d, h, mi, sec, frac, tz = m.group("y", "mo", "d", "h", "mi", "s", "frac", "tz")
+    if int(sec) > 60:
+        return None
+    key = ("iso", y, mo, d, h, mi, tz)
+    cache = zone.cache
+    base = cache.get(key)
+    if base is None:
+        base = iso_match_to_epoch(_ISO.match(f"{y}-{mo}-{d}T{h}:{mi}:00{tz or ''}"), zone)  # type: ignore[arg-type]
+        if base is None:
+            return None
+        if len(cache) > 8192:
+            cache.clear()
+        cache[key] = base
+    base += int(sec)
+    return base + int(frac) / 10 ** len(frac) if frac else base
 
 
 def clf_to_epoch(m: re.Match, zone: Zone) -> float | None:
@@ -169,8 +188,18 @@ _OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")
 _FRACTION = re.compile(r":\d{2}[.,](\d{1,9})")
 
 
-@lru_cache(maxsize=1024)
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
 def stamp_traits(text: str | None) -> tuple[bool, float]:
+    """(naive, resolution in seconds) of a timestamp as written; (False, 0.0) when unknown."""
+    if not text:
+        return False, 0.0
+    return _traits(text.translate(_DIGITS))  # the answer depends on the stamp's shape only
+
+
+@lru_cache(maxsize=1024)
+def _traits(text: str | None) -> tuple[bool, float]:
     """(naive, resolution in seconds) of a timestamp as written; (False, 0.0) when unknown.
 
     Naive stamps were read in ``--tz``; a whole-second stamp (resolution 1.0) may be up to a
