@@ -299,8 +299,8 @@ def stream_marker(key: tuple | None) -> bytes | None:
         return str(part).encode("utf-8", "replace") if part else None
     if kind in ("compose", "k8s"):
         return key[1].encode("utf-8", "replace")
-    if kind == "oslo":
-        return b" %s " % str(key[1]).encode()
+    if kind == "oslo":  # ("oslo", pid, logger): the logger's name is the rarer of the two
+        return b" %s " % str(key[2]).encode("utf-8", "replace")
     return None
 
 
