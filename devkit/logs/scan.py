@@ -438,7 +438,7 @@ class _CachedClassifier:
         seen = self.seen
         if raw in seen:
             return seen[raw]
-        if len(seen) > 50_000:
+        if len(seen) > 4096:  # nearby windows share lines; far ones need not
             seen.clear()
         rec = seen[raw] = self.cls(raw)
         return rec
