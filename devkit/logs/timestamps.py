@@ -34,7 +34,15 @@ class Zone:
     def __init__(self, tz: tzinfo | None = None, reference: float | None = None) -> None:
         self.tz = tz
         self.reference = reference
-        self.cache: dict[tuple, float] = {}  # whole seconds already converted (cached_epoch)
+        self.cache: dict[tuple, float] = {}  # minutes already converted (remember)
+
+    def remember(self, key: tuple, value: float | None) -> float | None:
+        """Keep a conversion (a minute's epoch) for ``key``; logs repeat their minutes."""
+        if value is not None:
+            if len(self.cache) > 8192:
+                self.cache.clear()
+            self.cache[key] = value
+        return value
 
     def at(self, reference: float | None) -> "Zone":
         """The same zone, reading year-less stamps against ``reference`` (a file's mtime)."""
@@ -135,15 +143,11 @@ def _iso_cached(m: re.Match, zone: Zone) -> float | None:
     if int(sec) > 60:
         return None
     key = ("iso", y, mo, d, h, mi, tz)
-    cache = zone.cache
-    base = cache.get(key)
+    base = zone.cache.get(key)
     if base is None:
-        base = iso_match_to_epoch(_ISO.match(f"{y}-{mo}-{d}T{h}:{mi}:00{tz or ''}"), zone)  # type: ignore[arg-type]
+        base = zone.remember(key, iso_match_to_epoch(_ISO.match(f"{y}-{mo}-{d}T{h}:{mi}:00{tz or ''}"), zone))  # type: ignore[arg-type]
         if base is None:
             return None
-        if len(cache) > 8192:
-            cache.clear()
-        cache[key] = base
     base += int(sec)
     return base + int(frac) / 10 ** len(frac) if frac else base
 
@@ -242,29 +246,6 @@ YEARLESS = frozenset({"bsd", "MM-dd", "MM.dd"})
 def epoch_from_match(m: re.Match, zone: Zone) -> float | None:
     """Epoch seconds from a match of a pattern built on ``LAYOUTS``, or None if out of range."""
     return epoch_from_groups(m.groupdict(), zone)
-
-
-_STAMP_KEYS = ("y", "yy", "mo", "mon", "d", "h", "mi", "s", "tz")
-
-
-def cached_epoch(g: dict, zone: Zone) -> float | None:
-    """``epoch_from_groups`` with the whole seconds cached per zone: a log repeats its seconds."""
-    cache = zone.cache
-    key = tuple(g.get(k) for k in _STAMP_KEYS)
-    base = cache.get(key)
-    if base is None:
-        if g.get("epoch"):
-            return epoch_from_groups(g, zone)
-        base = epoch_from_groups({k: g.get(k) for k in _STAMP_KEYS}, zone)
-        if base is None:
-            return None
-        if len(cache) > 4096:
-            cache.clear()
-        cache[key] = base
-    if g.get("ms"):
-        return base + int(g["ms"]) / 1000
-    frac = g.get("frac")
-    return base + int(frac) / 10 ** len(frac) if frac else base
 
 
 def epoch_from_groups(g: dict, zone: Zone) -> float | None:

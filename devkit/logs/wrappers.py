@@ -61,15 +61,11 @@ def _iso(text: str, zone: Zone) -> float | None:
         return None
     frac = m["frac"]
     key = ("rfc3339", text[:m.start("frac") - 1] if frac else text[:m.end("s")], m["tz"])
-    cache = zone.cache
-    base = cache.get(key)
+    base = zone.cache.get(key)
     if base is None:
-        base = iso_match_to_epoch(_ISO.match(text[:m.end("s")] + (m["tz"] or "")), zone)  # type: ignore[arg-type]
+        base = zone.remember(key, iso_match_to_epoch(_ISO.match(text[:m.end("s")] + (m["tz"] or "")), zone))  # type: ignore[arg-type]
         if base is None:
             return None
-        if len(cache) > 8192:
-            cache.clear()
-        cache[key] = base
     return base + int(frac) / 10 ** len(frac) if frac else base
 
 

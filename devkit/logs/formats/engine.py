@@ -94,15 +94,11 @@ class CompiledText:
             return None
         values = m.group(*self.stamp_at) if len(self.stamp_at) > 1 else (m.group(self.stamp_at[0]),)
         key = (self.name, values)
-        cache = zone.cache
-        base = cache.get(key)
+        base = zone.cache.get(key)
         if base is None:
-            base = epoch_from_groups({**dict(zip(self.stamp_names, values)), "s": "0"}, zone)
+            base = zone.remember(key, epoch_from_groups({**dict(zip(self.stamp_names, values)), "s": "0"}, zone))
             if base is None:
                 return None
-            if len(cache) > 8192:
-                cache.clear()
-            cache[key] = base
         base += int(sec)
         if self.ms_at and m.group(self.ms_at):
             return base + int(m.group(self.ms_at)) / 1000
