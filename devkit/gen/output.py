@@ -16,6 +16,7 @@ import stat
 import tempfile
 from pathlib import Path
 
+from devkit.durable import fsync_directory
 from devkit.errors import InputError
 
 _KINDS = {
@@ -71,21 +72,7 @@ def write_config(text: str, path: str | os.PathLike[str]) -> Path:
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise
-        _fsync_directory(target.parent)
+        fsync_directory(target.parent)
     except OSError as exc:
         raise InputError(f"cannot write {shown}: {exc.strerror or exc}") from None
     return shown
-
-
-def _fsync_directory(directory: Path) -> None:
-    """Make the rename itself durable (best effort: not every filesystem allows it)."""
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)

@@ -24,6 +24,17 @@ DURATION_NAMES: tuple[tuple[str, float], ...] = (
     ("duration_ms", 1e-3), ("elapsed_ms", 1e-3), ("response_time_ms", 1e-3), ("event.duration", 1e-9),
     ("duration_us", 1e-6),
 )
+#: Where documents from other shippers (Logstash, Filebeat, logspout via syslog) keep a line's
+#: stream: records that may continue each other share app/container, host and process.
+STREAM_APP_NAMES: tuple[str, ...] = ("syslog.appname", "syslog_program", "program", "container.name", "container_name",
+                                     "appname", "ident", "log.file.path")
+STREAM_HOST_NAMES: tuple[str, ...] = ("host.name", "host.hostname", "syslog_hostname", "hostname", "logsource", "host",
+                                      "containerid")
+STREAM_PID_NAMES: tuple[str, ...] = ("syslog.procid", "procid", "syslog_pid", "process.pid", "pid", "proc")
+STREAM_PRI_NAMES: tuple[str, ...] = ("syslog_pri", "syslog.pri", "log.syslog.priority", "priority")
+#: The line's text in such a document, and an order within one timestamp (Filebeat's log.offset).
+MESSAGE_NAMES: tuple[str, ...] = ("message", "@message", "msg", "log")
+SEQ_NAMES: tuple[str, ...] = ("log.offset", "offset", "devkit.line", "seq", "sequence")
 #: Values of an ID field that do not name a request.
 NOT_AN_ID = frozenset({"", "-", "Internal", "internal", "none", "None", "null", "NULL", "0"})
 

@@ -98,33 +98,53 @@ class FileView:
 
     def find(self, sub: bytes, start: int = 0, end: int | None = None) -> int:
         end = self.size if end is None else min(end, self.size)
-        step = len(sub) - 1
         pos = max(start, 0)
+        if len(sub) != 1:  # (the walks only look for line ends; longer needles take the slow way)
+            hit = self[pos:end].find(sub)
+            return -1 if hit < 0 else pos + hit
         while pos < end:
             index = pos // BLOCK
-            block_end = min(end, (index + 1) * BLOCK)
-            chunk = self[pos:min(end, block_end + step)]
-            hit = chunk.find(sub)
+            base = index * BLOCK
+            block = self._block(index)
+            hit = block.find(sub, pos - base, min(end, base + BLOCK) - base)
             if hit >= 0:
-                return pos + hit
-            if block_end >= end:
+                return base + hit
+            if not block or base + len(block) >= end:
                 return -1
-            pos = block_end
+            pos = base + BLOCK
         return -1
 
     def rfind(self, sub: bytes, start: int = 0, end: int | None = None) -> int:
         end = self.size if end is None else min(end, self.size)
         start = max(start, 0)
-        step = len(sub) - 1
+        if len(sub) != 1:
+            hit = self[start:end].rfind(sub)
+            return -1 if hit < 0 else start + hit
         pos = end
         while pos > start:
-            block_start = max(start, ((pos - 1) // BLOCK) * BLOCK)
-            chunk = self[block_start:min(end, pos + step)]
-            hit = chunk.rfind(sub)
+            index = (pos - 1) // BLOCK
+            base = index * BLOCK
+            block = self._block(index)
+            hit = block.rfind(sub, max(start, base) - base, pos - base)
             if hit >= 0:
-                return block_start + hit
-            pos = block_start
+                return base + hit
+            pos = base
         return -1
+
+    def line_at(self, start: int) -> tuple[bytes, int]:
+        """The line at ``start`` (no line ending, no CR) and where the next one starts."""
+        index = start // BLOCK
+        base = index * BLOCK
+        block = self._block(index)
+        nl = block.find(b"\n", start - base)
+        if nl >= 0:
+            raw = block[start - base:nl]
+            nxt = base + nl + 1
+        else:  # the line runs past this block (or to the end of the file)
+            end = self.find(b"\n", base + len(block))
+            nxt = self.size if end < 0 else end + 1
+            raw = self[start:self.size if end < 0 else end]
+        return (raw[:-1] if raw.endswith(b"\r") else raw), nxt
 
     def count(self, sub: bytes, start: int, end: int) -> int:
         return self[start:end].count(sub)

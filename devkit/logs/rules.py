@@ -100,22 +100,27 @@ def _payload_time_wins(inner: Record, p: Peeled) -> bool:
 
 
 def combine(p: Peeled, inner: Record | None) -> Record:
-    """A wrapped line as one record: the payload's facts first, the wrapper's where it has none."""
-    fields = dict(p.fields)
+    """A wrapped line as one record: the payload's facts first, the wrapper's where it has none.
+
+    ``p`` and ``inner`` are fresh for this line (they are not kept elsewhere), so the payload's
+    record is completed in place rather than copied.
+    """
+    fields = p.fields
     if inner is None:
         return Record("text", p.ts, None, p.text, fields, p.service, None, p.key, p.text, False, p.ts_text,
                       p.wrapper, False, fallback_level=p.fallback_level, frame=p)
     fields.update(inner.fields)
-    ts, ts_text = p.ts, p.ts_text
-    if inner.ts is not None and _payload_time_wins(inner, p):
-        ts, ts_text = inner.ts, inner.ts_text
+    inner.fields = fields
+    if p.ts is not None and (inner.ts is None or not _payload_time_wins(inner, p)):
+        inner.ts, inner.ts_text = p.ts, p.ts_text
     if inner.stream is None:
-        stream, stream_msg, opens = p.key, p.text, True
+        inner.stream, inner.stream_msg, inner.opens = p.key, p.text, True
     else:  # oslo inside a container: its own stream rule applies within the container's stream
-        stream, stream_msg, opens = p.key + inner.stream, inner.stream_msg, inner.opens
-    return Record(inner.format, ts, inner.level, inner.message, fields, inner.service or p.service, inner.traceback,
-                  stream, stream_msg, opens, ts_text, p.wrapper, False, inner.status, inner.duration, inner.block,
-                  p.fallback_level, p)
+        inner.stream = p.key + inner.stream
+    if not inner.service:
+        inner.service = p.service
+    inner.wrapper, inner.fallback_level, inner.frame = p.wrapper, p.fallback_level, p
+    return inner
 
 
 class Classifier:
@@ -146,5 +151,5 @@ class Classifier:
         assert isinstance(first, Peeled)
         text = "".join(p.frame.text for p in pieces)  # type: ignore[union-attr]
         joined = Peeled(first.wrapper, text, first.ts, first.ts_text, first.key, first.service, False,
-                        first.fields, first.fallback_level)
+                        dict(first.fields), first.fallback_level)
         return combine(joined, parse_payload(text, self.zone))

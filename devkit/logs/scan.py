@@ -22,10 +22,11 @@ from devkit.logs.rules import CONT_CAP, INHERIT_GAP, STREAM_GAP, Classifier, cer
 from devkit.logs.sources import Source, describe_os_error, has_gap, iter_lines, open_for_scan
 from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
-from devkit.logs.wrappers import SNIFF_LINES, Wrapper, sniff
+from devkit.logs.wrappers import SNIFF_LINES, Peeled, Wrapper, sniff, stream_marker
 
 MAX_WALK_BYTES = 8 << 20
-DENSE_WINDOWS = 2000  # past this many hit windows in one file, read it whole
+DENSE_WINDOWS = 2000  # past this many hit windows in one file, and...
+DENSE_RATIO = 1 / 12  # ...past one window per this many of its lines, read it whole (windows hold ~10 lines)
 DENSE_HITS = 50_000
 SPLIT_BYTES = 64 << 20  # a file's raw search is shared between threads in ranges this big
 
@@ -40,6 +41,9 @@ class Matcher(Protocol):
 
 def _line_at(buf, start: int) -> tuple[bytes, int]:
     """The line starting at ``start`` (no line ending) and the start of the next line."""
+    line_at = getattr(buf, "line_at", None)
+    if line_at is not None:
+        return line_at(start)
     end = buf.find(b"\n", start)
     nxt = len(buf) if end < 0 else end + 1
     end = len(buf) if end < 0 else end
@@ -220,7 +224,7 @@ def _same_frame(r: Record | None, rec: Record) -> bool:
 def _logical_record(buf, ls: int, rec: Record, cls: Classifier) -> tuple[int, int, Record]:
     """The record a (possibly partial) line belongs to: (first piece, after the last piece, joined)."""
     end = _line_at(buf, ls)[1]
-    if piece_key(rec) is None:
+    if piece_key(rec) is None or rec.wrapper not in SPLITTING:
         return ls, end, rec
     back: list[Record] = []
     first, pos, gap = ls, ls, 0
@@ -246,15 +250,25 @@ def _logical_record(buf, ls: int, rec: Record, cls: Classifier) -> tuple[int, in
     return first, end, rec if len(pieces) == 1 else cls.join(pieces)
 
 
+def _marker(rec: Record) -> bytes | None:
+    """Bytes every line of this record's stream holds (``wrappers.stream_marker``)."""
+    frame = rec.frame
+    return stream_marker(frame.key if isinstance(frame, Peeled) else rec.stream)
+
+
 def _stream_start(buf, first: int, joined: Record, cls: Classifier) -> int:
     """Back over the stream's earlier records to the one that surely opened this event."""
     if certainly_opens(joined):
         return first
+    marker = _marker(joined)
     start, pos, gap = first, first, 0
     while pos > 0 and gap <= STREAM_GAP and first - pos < MAX_WALK_BYTES:
         pos = _prev_start(buf, pos)
         gap += 1
-        r = cls(_line_at(buf, pos)[0])
+        line = _line_at(buf, pos)[0]
+        if marker is not None and marker not in line:
+            continue  # another stream's line
+        r = cls(line)
         if not _same_frame(r, joined):
             continue
         p_first, _, p_joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
@@ -270,10 +284,14 @@ def _stream_start(buf, first: int, joined: Record, cls: Classifier) -> int:
 def _stream_end(buf, ls: int, pos: int, head: Record, cls: Classifier) -> int:
     """Where the stream event holding line ``ls`` ends: before the stream's next opening record."""
     size, gap = len(buf), 0
+    marker = _marker(head)
     while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
         line, after = _line_at(buf, pos)
-        r = cls(line)
         gap += 1
+        if marker is not None and marker not in line:
+            pos = after  # another stream's line
+            continue
+        r = cls(line)
         if _same_frame(r, head):
             _, r_next, joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
             if joined.stream == head.stream:
@@ -347,9 +365,9 @@ class Reading:
         self.splits = _split_kinds(texts, self.zone, self.wrappers)
         self.cls = Classifier(self.zone, self.wrappers)
 
-    def segmenter(self, earlier=None) -> Segmenter:
+    def segmenter(self, earlier=None, classify=None) -> Segmenter:
         s = self.source
-        return Segmenter(s.name, self.zone, self.service, s.index, earlier, self.wrappers)
+        return Segmenter(s.name, self.zone, self.service, s.index, earlier, self.wrappers, classify)
 
 
 def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) -> frozenset[str]:
@@ -361,9 +379,10 @@ def _split_kinds(texts: list[str], zone: Zone, wrappers: tuple[Wrapper, ...]) ->
         p = peel(text, zone, wrappers)
         if p is not None:
             seen.add(p.wrapper)
-    return frozenset(seen & {"docker-json", "cri", "journald-json"})
+    return frozenset(seen & SPLITTING)
 
 
+SPLITTING = frozenset({"docker-json", "cri", "journald-json"})  # runtimes that split long lines into pieces
 SPLIT_LINE = 4 << 10  # docker and containerd split at 16 KiB, CRI-O's conmon at 8 KiB: lines this long may be pieces
 
 
@@ -415,9 +434,34 @@ except ImportError:  # pragma: no cover
     _long_lines = _long_lines_py
 
 
-def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]]) -> list[Event] | None:
-    """The matching events around raw hits, one window each; None past ``DENSE_WINDOWS`` windows."""
-    cls = reading.cls
+class _CachedClassifier:
+    """A source's classifier that remembers lines it has read: windows around nearby hits overlap,
+    and the walks look at the same lines again (what a line is depends only on its bytes)."""
+
+    __slots__ = ("cls", "seen", "join")
+
+    def __init__(self, cls: Classifier) -> None:
+        self.cls = cls
+        self.seen: dict[bytes, Record | None] = {}
+        self.join = cls.join
+
+    def __call__(self, raw: bytes) -> Record | None:
+        seen = self.seen
+        if raw in seen:
+            return seen[raw]
+        if len(seen) > 4096:  # nearby windows share lines; far ones need not
+            seen.clear()
+        rec = seen[raw] = self.cls(raw)
+        return rec
+
+
+def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]],
+                 lines: int = 0) -> list[Event] | None:
+    """The matching events around raw hits, one window each; None when windows would cost more
+    than reading the file whole: past ``DENSE_WINDOWS`` windows and one per ``1 / DENSE_RATIO``
+    of its ``lines``."""
+    limit = max(DENSE_WINDOWS, int(lines * DENSE_RATIO))
+    cls = _CachedClassifier(reading.cls)
     found: dict[int, Event] = {}
     win_start = win_end = -1
     target: Event | None = None
@@ -427,11 +471,11 @@ def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, 
         if win_start <= ls < win_end and target is not None and lineno in target.line_numbers:
             continue  # another hit inside the event we already have
         windows += 1
-        if windows > DENSE_WINDOWS:
+        if windows > limit:
             return None
         win_start, win_end = window(buf, ls, cls)
         first = lineno - buf[win_start:ls].count(b"\n")
-        seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls))
+        seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls), cls)
         pos, n = win_start, first
         events: list[Event] = []
         while pos < win_end:
@@ -537,7 +581,7 @@ def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[
                 found = find_hits(fd, start, end, matcher, DENSE_HITS, reading.splits)
                 found.hits = [(off, line + before) for off, line in found.hits]
             view = FileView(fd, found.truncated_at if found.truncated_at is not None else size)
-            events = None if found.dense else scan_windows(view, reading, matcher, found.hits)
+            events = None if found.dense else scan_windows(view, reading, matcher, found.hits, found.newlines)
             if events is None:
                 events = _read_whole(file_lines(fd, min(len(view), end), start, before), reading, matcher)
             if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:

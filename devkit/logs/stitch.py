@@ -69,12 +69,12 @@ class Segmenter:
 
     def __init__(self, source: str, zone: Zone, service: str | None = None, source_index: int = 0,
                  earlier_ts: Callable[[], tuple[float, int] | None] | None = None,
-                 wrappers: tuple[Wrapper, ...] = ALWAYS) -> None:
+                 wrappers: tuple[Wrapper, ...] = ALWAYS, classify: Classifier | None = None) -> None:
         self.source = source
         self.zone = zone
         self.service = service
         self.source_index = source_index
-        self.classify = Classifier(zone, wrappers)
+        self.classify = classify if classify is not None else Classifier(zone, wrappers)
         self._line_ts: tuple[float, int] | None = None  # (ts, lineno) of the latest line with a time
         self._earlier_ts = earlier_ts  # for a window: finds that line before the window starts
         self._pending: deque[_Open] = deque()
@@ -123,14 +123,15 @@ class Segmenter:
 
     def feed(self, lineno: int, raw: bytes) -> list[Event]:
         """One physical line; returns the events this line finished."""
-        text = decode(raw)
-        return self.feed_record(lineno, raw, self.classify.text(text), text)
+        return self.feed_record(lineno, raw, self.classify(raw), None)
 
-    def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str) -> list[Event]:
+    def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str | None) -> list[Event]:
         """A line someone else parsed already (a search-server document, say)."""
         if rec is not None and rec.ts is not None:
             self._line_ts = (rec.ts, lineno)
         if rec is None:
+            if text is None:
+                text = decode(raw)
             cur = self._current
             if cur is not None and not cur.closed and len(cur.event.line_numbers) < CONT_CAP:  # type: ignore[union-attr]
                 cur.add([(lineno, raw)], text)
@@ -139,7 +140,7 @@ class Segmenter:
         elif rec.stream is None:
             if self._current is not None:
                 self._current.closed = True
-            self._current = self._new([(lineno, raw)], rec, text)
+            self._current = self._new([(lineno, raw)], rec, "")
         else:
             self._feed_piece(lineno, raw, rec)
         return self._ready(lineno)

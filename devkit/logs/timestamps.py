@@ -34,7 +34,15 @@ class Zone:
     def __init__(self, tz: tzinfo | None = None, reference: float | None = None) -> None:
         self.tz = tz
         self.reference = reference
-        self.cache: dict[tuple, float] = {}  # whole seconds already converted (cached_epoch)
+        self.cache: dict[tuple, float] = {}  # minutes already converted (remember)
+
+    def remember(self, key: tuple, value: float | None) -> float | None:
+        """Keep a conversion (a minute's epoch) for ``key``; logs repeat their minutes."""
+        if value is not None:
+            if len(self.cache) > 8192:
+                self.cache.clear()
+            self.cache[key] = value
+        return value
 
     def at(self, reference: float | None) -> "Zone":
         """The same zone, reading year-less stamps against ``reference`` (a file's mtime)."""
@@ -116,7 +124,7 @@ def parse_timestamp(value: object, zone: Zone) -> float | None:
         return None
     m = _ISO.match(value)
     if m:
-        return iso_match_to_epoch(m, zone)
+        return _iso_cached(m, zone)
     m = _CLF.match(value)
     if m:
         return clf_to_epoch(m, zone)
@@ -127,6 +135,21 @@ def parse_timestamp(value: object, zone: Zone) -> float | None:
         return parse_timestamp(float(value), zone)
     except ValueError:
         return None
+
+
+def _iso_cached(m: re.Match, zone: Zone) -> float | None:
+    """``iso_match_to_epoch`` with the minute converted once per zone (JSON logs repeat it)."""
+    y, mo, d, h, mi, sec, frac, tz = m.group("y", "mo", "d", "h", "mi", "s", "frac", "tz")
+    if int(sec) > 60:
+        return None
+    key = ("iso", y, mo, d, h, mi, tz)
+    base = zone.cache.get(key)
+    if base is None:
+        base = zone.remember(key, iso_match_to_epoch(_ISO.match(f"{y}-{mo}-{d}T{h}:{mi}:00{tz or ''}"), zone))  # type: ignore[arg-type]
+        if base is None:
+            return None
+    base += int(sec)
+    return base + int(frac) / 10 ** len(frac) if frac else base
 
 
 def clf_to_epoch(m: re.Match, zone: Zone) -> float | None:
@@ -169,8 +192,18 @@ _OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")
 _FRACTION = re.compile(r":\d{2}[.,](\d{1,9})")
 
 
-@lru_cache(maxsize=1024)
+_DIGITS = str.maketrans("123456789", "000000000")
+
+
 def stamp_traits(text: str | None) -> tuple[bool, float]:
+    """(naive, resolution in seconds) of a timestamp as written; (False, 0.0) when unknown."""
+    if not text:
+        return False, 0.0
+    return _traits(text.translate(_DIGITS))  # the answer depends on the stamp's shape only
+
+
+@lru_cache(maxsize=1024)
+def _traits(text: str | None) -> tuple[bool, float]:
     """(naive, resolution in seconds) of a timestamp as written; (False, 0.0) when unknown.
 
     Naive stamps were read in ``--tz``; a whole-second stamp (resolution 1.0) may be up to a
@@ -213,29 +246,6 @@ YEARLESS = frozenset({"bsd", "MM-dd", "MM.dd"})
 def epoch_from_match(m: re.Match, zone: Zone) -> float | None:
     """Epoch seconds from a match of a pattern built on ``LAYOUTS``, or None if out of range."""
     return epoch_from_groups(m.groupdict(), zone)
-
-
-_STAMP_KEYS = ("y", "yy", "mo", "mon", "d", "h", "mi", "s", "tz")
-
-
-def cached_epoch(g: dict, zone: Zone) -> float | None:
-    """``epoch_from_groups`` with the whole seconds cached per zone: a log repeats its seconds."""
-    cache = zone.cache
-    key = tuple(g.get(k) for k in _STAMP_KEYS)
-    base = cache.get(key)
-    if base is None:
-        if g.get("epoch"):
-            return epoch_from_groups(g, zone)
-        base = epoch_from_groups({k: g.get(k) for k in _STAMP_KEYS}, zone)
-        if base is None:
-            return None
-        if len(cache) > 4096:
-            cache.clear()
-        cache[key] = base
-    if g.get("ms"):
-        return base + int(g["ms"]) / 1000
-    frac = g.get("frac")
-    return base + int(frac) / 10 ** len(frac) if frac else base
 
 
 def epoch_from_groups(g: dict, zone: Zone) -> float | None:

@@ -55,8 +55,18 @@ _ISO = re.compile(ISO_PATTERN)
 
 
 def _iso(text: str, zone: Zone) -> float | None:
+    """An RFC 3339 stamp's time; its whole seconds converted once per zone (logs repeat them)."""
     m = _ISO.match(text)
-    return iso_match_to_epoch(m, zone) if m else None
+    if m is None:
+        return None
+    frac = m["frac"]
+    key = ("rfc3339", text[:m.start("frac") - 1] if frac else text[:m.end("s")], m["tz"])
+    base = zone.cache.get(key)
+    if base is None:
+        base = zone.remember(key, iso_match_to_epoch(_ISO.match(text[:m.end("s")] + (m["tz"] or "")), zone))  # type: ignore[arg-type]
+        if base is None:
+            return None
+    return base + int(frac) / 10 ** len(frac) if frac else base
 
 
 def _strip_newline(text: str) -> tuple[str, bool]:
@@ -263,6 +273,31 @@ def _stern(line: str, zone: Zone) -> Peeled | None:
     """stern's default template with colours off: ``POD CONTAINER [TIMESTAMP ]text``."""
     m = _STERN.match(line)
     return None if m is None else _pod_peeled("stern", m.group(1), m.group(2), m.group(3), m.group(4), zone)
+
+
+def stream_marker(key: tuple | None) -> bytes | None:
+    """Bytes every raw line of the stream ``key`` holds: lines without them need not be read.
+
+    A cheap filter for the window walks of the raw search (other streams' lines cannot change
+    this stream's event), never a proof: a line that holds them is still classified.
+    """
+    if not key:
+        return None
+    kind = key[0]
+    if kind == "docker":
+        return b'"stream":"%s"' % key[1].encode()
+    if kind == "cri":
+        return b" %s " % key[1].encode()
+    if kind == "syslog":
+        return b" %s " % key[1].encode("utf-8", "replace")  # logspout: the host is the container's ID
+    if kind == "journald":
+        part = key[1] if len(key) == 3 else key[2]
+        return str(part).encode("utf-8", "replace") if part else None
+    if kind in ("compose", "k8s"):
+        return key[1].encode("utf-8", "replace")
+    if kind == "oslo":  # ("oslo", pid, logger): the logger's name is the rarer of the two
+        return b" %s " % str(key[2]).encode("utf-8", "replace")
+    return None
 
 
 _TB_TEXT = "Traceback (most recent call last):"

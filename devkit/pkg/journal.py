@@ -36,6 +36,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from devkit.durable import fsync_directory
 from devkit.errors import DevkitError, InputError
 
 DIRNAME = "devkit-bump"
@@ -101,19 +102,6 @@ def _read(path: Path) -> bytes | None:
         return None
 
 
-def _fsync_dir(path: Path) -> None:
-    try:
-        fd = os.open(path, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
-
-
 def _write_durably(path: Path, data: bytes) -> None:
     tmp = path.with_name(path.name + ".tmp")
     with open(tmp, "wb") as fh:
@@ -121,7 +109,7 @@ def _write_durably(path: Path, data: bytes) -> None:
         fh.flush()
         os.fsync(fh.fileno())
     os.replace(tmp, path)
-    _fsync_dir(path.parent)
+    fsync_directory(path.parent)
 
 
 @dataclass
@@ -225,7 +213,7 @@ class Journal:
         """The bump is complete: mark it, then drop the journal."""
         self.record("done")
         shutil.rmtree(self.directory, ignore_errors=True)
-        _fsync_dir(self.directory.parent)
+        fsync_directory(self.directory.parent)
 
     def discard(self) -> None:
         shutil.rmtree(self.directory, ignore_errors=True)

@@ -69,7 +69,7 @@ def test_sigterm_stops_like_ctrl_c_with_an_exact_report_and_no_producer_left(bro
                5, "a second of traffic")
     proc.send_signal(signal.SIGTERM)  # the parent only, as `timeout` and `docker stop` do
     code, doc, err, took = finish(proc, 30)
-    assert code == 130, err
+    assert code == 143, err
     assert took < 10
     assert doc["interrupted"] is True and doc["stopped_by"] == "SIGTERM" and doc["ok"] is False
     assert doc["sent"] > 0 and doc["confirmed"] + doc["unconfirmed"] + doc["nacked"] == doc["sent"]

@@ -61,25 +61,17 @@ def random_log(rng: random.Random, ids: list[str], n: int = 400) -> str:
     return "\n".join(out) + "\n"
 
 
-@pytest.mark.parametrize("seed", range(12))
-def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
-    rng = random.Random(seed)
-    ids = [f"{rng.getrandbits(40):010x}" for _ in range(6)]
-    for k in range(3):
-        (tmp_path / f"s{k}.log").write_text(random_log(rng, ids))
-    paths = [str(tmp_path)]
-    per_source = [list(merge([str(tmp_path / f"s{k}.log")], zone=UTC).events) for k in range(3)]
-    lines = sum(len((tmp_path / f"s{k}.log").read_text().split("\n")) - 1 for k in range(3))
+def assert_fast_equals_full(files: list[str], ids: list[str], paths: list[str]) -> None:
+    """Every physical line is in exactly one event, and for every ID and a pattern the raw search
+    with its windows gives exactly the events a full read filtered by the matcher gives."""
+    per_source = [list(merge([f], zone=UTC).events) for f in files]
+    lines = sum(open(f, "rb").read().count(b"\n") for f in files)
     assert sum(e.lines for events in per_source for e in events) == lines
 
     def full_read(matcher):
         # trace merges each source's matches; sources' clocks may jump, so filter, then merge
         return list(merge_events([e for e in events if matcher.matches(e)] for events in per_source))
 
-    if seed % 3 == 0:
-        monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)  # force the whole-file fallbacks too
-    elif seed % 3 == 1:
-        monkeypatch.setattr(scan, "DENSE_HITS", 2)
     for ident in ids:
         matcher = IdMatcher(ident)
         fast = search(paths, matcher, query=ident, zone=UTC).events
@@ -89,6 +81,21 @@ def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
     pattern = PatternMatcher(r"order \w+ is broken")
     fast = search(paths, pattern, query="x", zone=UTC).events
     assert [(e.source, e.line_numbers) for e in fast] == [(e.source, e.line_numbers) for e in full_read(pattern)]
+
+
+@pytest.mark.parametrize("seed", range(12))
+def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
+    rng = random.Random(seed)
+    ids = [f"{rng.getrandbits(40):010x}" for _ in range(6)]
+    for k in range(3):
+        (tmp_path / f"s{k}.log").write_text(random_log(rng, ids))
+    paths = [str(tmp_path)]
+    if seed % 3 == 0:
+        monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)  # force the whole-file fallbacks too
+        monkeypatch.setattr(scan, "DENSE_RATIO", 0)
+    elif seed % 3 == 1:
+        monkeypatch.setattr(scan, "DENSE_HITS", 2)
+    assert_fast_equals_full([str(tmp_path / f"s{k}.log") for k in range(3)], ids, paths)
 
 
 # --- container wrappers mixed in -------------------------------------------------------------------
@@ -175,21 +182,7 @@ def test_trace_equals_full_read_with_container_wrappers(tmp_path, seed, kind, mo
         path = tmp_path / f"{kind}{k}.log"
         path.write_text(random_wrapped_log(rng, ids, kind))
         paths.append(str(path))
-    per_source = [list(merge([p], zone=UTC).events) for p in paths]
-    lines = sum(open(p, "rb").read().count(b"\n") for p in paths)
-    assert sum(e.lines for events in per_source for e in events) == lines
-
-    def full_read(matcher):
-        return list(merge_events([e for e in events if matcher.matches(e)] for events in per_source))
-
     if seed % 2 == 1:
         monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)
-    for ident in ids:
-        matcher = IdMatcher(ident)
-        fast = search(paths, matcher, query=ident, zone=UTC).events
-        slow = full_read(matcher)
-        assert [(e.source, e.line_numbers) for e in fast] == [(e.source, e.line_numbers) for e in slow], ident
-        assert [e.text for e in fast] == [e.text for e in slow]
-    pattern = PatternMatcher(r"order \w+ is broken")
-    fast = search(paths, pattern, query="x", zone=UTC).events
-    assert [(e.source, e.line_numbers) for e in fast] == [(e.source, e.line_numbers) for e in full_read(pattern)]
+        monkeypatch.setattr(scan, "DENSE_RATIO", 0)
+    assert_fast_equals_full(paths, ids, paths)

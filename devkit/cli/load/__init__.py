@@ -5,6 +5,7 @@ from __future__ import annotations
 import click
 
 from devkit.cli.load.amqp import amqp
+from devkit.cli.load.celery import celery
 from devkit.cli.load.http import http
 
 
@@ -21,4 +22,5 @@ def load() -> None:
 
 
 load.add_command(amqp)
+load.add_command(celery)
 load.add_command(http)

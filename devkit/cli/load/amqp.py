@@ -57,7 +57,7 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
     Every message carries a correlation_id and a 'devkit-sent-ns' header. Exit 0 when all were
     confirmed (and received with --consume), 1 when any was nacked, returned, unconfirmed or
     lost, 2 on bad options or when the broker is unreachable or goes away, 130 when stopped by
-    Ctrl-C or SIGTERM (the report is still exact, and no producer outlives the run).
+    Ctrl-C and 143 by SIGTERM (the report is still exact, and no producer outlives the run).
 
     \b
     Examples:

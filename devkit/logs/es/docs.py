@@ -18,7 +18,16 @@ import json
 from typing import Any
 
 from devkit.logs.event import Event
-from devkit.logs.fields import ID_NAMES, id_fields
+from devkit.logs.fields import (
+    ID_NAMES,
+    MESSAGE_NAMES,
+    SEQ_NAMES,
+    STREAM_APP_NAMES,
+    STREAM_HOST_NAMES,
+    STREAM_PID_NAMES,
+    STREAM_PRI_NAMES,
+    id_fields,
+)
 from devkit.logs.formats import Record, flatten, parse_json, parse_line
 from devkit.logs.timestamps import Zone, format_utc, parse_timestamp
 
@@ -27,13 +36,9 @@ QUERY_FIELDS = (*ID_NAMES, *(f"@fields.{n}" for n in ID_NAMES if "." not in n), 
                 if "." not in n), "message", "traceback", "@message", "msg", "log", "event", "error.stack_trace",
                 "exception", "@fields.exception")
 
-_STREAM_APP = ("syslog.appname", "syslog_program", "program", "container.name", "container_name", "appname",
-               "ident", "log.file.path")
-_STREAM_HOST = ("host.name", "host.hostname", "syslog_hostname", "hostname", "logsource", "host", "containerid")
-_STREAM_PID = ("syslog.procid", "procid", "syslog_pid", "process.pid", "pid", "proc")
-_STREAM_PRI = ("syslog_pri", "syslog.pri", "log.syslog.priority", "priority")
-_MESSAGE = ("message", "@message", "msg", "log")
-SEQ_FIELDS = ("log.offset", "offset", "devkit.line", "seq", "sequence")
+_STREAM_APP, _STREAM_HOST, _STREAM_PID, _STREAM_PRI = STREAM_APP_NAMES, STREAM_HOST_NAMES, STREAM_PID_NAMES, STREAM_PRI_NAMES
+_MESSAGE = MESSAGE_NAMES
+SEQ_FIELDS = SEQ_NAMES
 
 
 def doc_id(source: str, first_line: int) -> str:

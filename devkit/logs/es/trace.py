@@ -33,6 +33,7 @@ from devkit.logs.es.query import (
     stream_query,
 )
 from devkit.logs.event import Event
+from devkit.logs.fields import STREAM_APP_NAMES, STREAM_HOST_NAMES, STREAM_PID_NAMES
 from devkit.logs.formats import flatten
 from devkit.logs.match import IdMatcher
 from devkit.logs.sources import Note
@@ -42,10 +43,7 @@ from devkit.logs.trace import SearchResult
 
 FOLLOW_SECONDS = 10.0
 FOLLOW_LIMIT = 20000
-_STREAM_FIELDS = ("syslog.appname", "syslog_program", "program", "container.name", "container_name", "appname",
-                  "ident", "log.file.path", "host.name", "host.hostname", "syslog_hostname", "hostname",
-                  "logsource", "host", "containerid", "syslog.procid", "procid", "syslog_pid", "process.pid",
-                  "pid", "proc")
+_STREAM_FIELDS = (*STREAM_APP_NAMES, *STREAM_HOST_NAMES, *STREAM_PID_NAMES)  # the stream keys a query may use
 
 
 def es_trace(ident: str, url: str, *, index: str | None = None, field: str | None = None,

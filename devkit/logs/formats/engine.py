@@ -53,7 +53,7 @@ class CompiledText:
 
     __slots__ = ("spec", "name", "regex", "hooks", "opens_if", "epoch_layout", "index", "ts_groups", "level_at",
                  "msg_at", "ts_text_at", "field_at", "opens_at", "stamp_at", "stamp_names", "frac_at", "ms_at",
-                 "epoch_at")
+                 "epoch_at", "s_at")
 
     def __init__(self, spec: TextFormat) -> None:
         self.spec = spec
@@ -70,8 +70,9 @@ class CompiledText:
         names = [n[len(prefix):] for n in index if n.startswith(prefix) and n != prefix.rstrip("_")]
         at = {n: index[prefix + n] for n in names}
         self.ts_groups = tuple((n, at[n]) for n in names if n in _TS_GROUPS and n != "ts_text")
-        self.stamp_names = tuple(n for n in _STAMP_KEYS if n in at)  # the whole-second part of the stamp
+        self.stamp_names = tuple(n for n in _STAMP_KEYS if n in at and n != "s")  # the stamp's minute
         self.stamp_at = tuple(at[n] for n in self.stamp_names)
+        self.s_at = at.get("s")
         self.frac_at, self.ms_at, self.epoch_at = at.get("frac"), at.get("ms"), at.get("epoch")
         self.level_at = at.get("level")
         self.msg_at = at.get("msg")
@@ -85,20 +86,20 @@ class CompiledText:
         return None if m is None else self.record(m, zone)
 
     def _epoch(self, m: re.Match, zone: Zone) -> float | None:
-        """The stamp's time: its whole seconds converted once per zone (a log repeats its seconds)."""
+        """The stamp's time: its minute converted once per zone (a log repeats its minutes)."""
         if self.epoch_at:
             return float(m.group(self.epoch_at))
-        key = (self.name, m.group(*self.stamp_at)) if len(self.stamp_at) > 1 else (self.name, m.group(self.stamp_at[0]))
-        cache = zone.cache
-        base = cache.get(key)
+        sec = m.group(self.s_at)
+        if len(sec) > 2 or int(sec) > 60:
+            return None
+        values = m.group(*self.stamp_at) if len(self.stamp_at) > 1 else (m.group(self.stamp_at[0]),)
+        key = (self.name, values)
+        base = zone.cache.get(key)
         if base is None:
-            values = key[1] if len(self.stamp_at) > 1 else (key[1],)
-            base = epoch_from_groups(dict(zip(self.stamp_names, values)), zone)
+            base = zone.remember(key, epoch_from_groups({**dict(zip(self.stamp_names, values)), "s": "0"}, zone))
             if base is None:
                 return None
-            if len(cache) > 8192:
-                cache.clear()
-            cache[key] = base
+        base += int(sec)
         if self.ms_at and m.group(self.ms_at):
             return base + int(m.group(self.ms_at)) / 1000
         frac = m.group(self.frac_at) if self.frac_at else None

@@ -18,7 +18,10 @@ _KV = re.compile(r'([A-Za-z_][\w.\-]*)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)')
 _BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?\Z")
 _BARE_ID = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{15,}\Z")
 _LEVEL_OPENING = re.compile(r"\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE)\b\]?")
-_CELERY_TASK = re.compile(r"Task (?P<task>[\w.:-]+)\[(?P<task_id>[0-9A-Za-z-]{8,})\] ?(?P<what>\w+)?")
+_CELERY_TASK = re.compile(r"(?:Task |Discarding revoked task: |Revoking task )?(?P<task>[\w.:-]+)\[(?P<task_id>[0-9A-Za-z-]{8,})\]"
+                          r":? ?(?P<what>\w+)?")
+_CELERY_STATES = {"received": "RECEIVED", "succeeded": "SUCCESS", "raised": "FAILURE", "retry": "RETRY",
+                  "revoked": "REVOKED", "rejected": "REJECTED", "ignored": "IGNORED"}
 _CELERY_DONE = re.compile(r"succeeded in (?P<secs>\d+(?:\.\d+)?)s")
 _OTEL_CTX = re.compile(r"trace_id=(?P<trace_id>\w+) span_id=(?P<span_id>\w+)(?: resource\.service\.name=(?P<svc>[^\s\]]*))?")
 
@@ -115,10 +118,11 @@ def _celery_task(rec: Record, m: re.Match | None) -> None:
         return
     rec.fields["task"] = tm["task"]
     rec.fields["task_id"] = tm["task_id"]
-    what = tm["what"]
-    if what:
-        rec.fields["task_state"] = {"received": "RECEIVED", "succeeded": "SUCCESS", "raised": "FAILURE",
-                                    "retry": "RETRY", "revoked": "REVOKED"}.get(what, what)
+    state = _CELERY_STATES.get(tm["what"] or "")
+    if rec.message.startswith(("Discarding revoked task", "Revoking task")):
+        state = "REVOKED"
+    if state:
+        rec.fields["task_state"] = state
     done = _CELERY_DONE.search(rec.message, tm.start())
     if done:
         rec.duration = float(done["secs"])

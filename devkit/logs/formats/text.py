@@ -55,7 +55,16 @@ TEXT_FORMATS: tuple[TextFormat, ...] = (
                         fields={"task_state": "SUCCESS", "process": "ForkPoolWorker-1"}),
                  Sample("[2026-11-20 09:13:22,001: ERROR/ForkPoolWorker-2] Task tasks.div[0c5e1b2a-aaaa-bbbb-cccc-"
                         "111122223333] raised unexpected: ZeroDivisionError('division by zero')", level="ERROR",
-                        fields={"task_state": "FAILURE"})),
+                        fields={"task_state": "FAILURE"}),
+                 Sample("[2026-11-20 09:13:23,001: INFO/MainProcess] Discarding revoked task: tasks.add[0c5e1b2a-aaaa-"
+                        "bbbb-cccc-111122223334]", correlation_id="0c5e1b2a-aaaa-bbbb-cccc-111122223334",
+                        fields={"task_state": "REVOKED", "task": "tasks.add"}),
+                 Sample("[2026-11-20 09:13:24,001: ERROR/MainProcess] Task tasks.add[0c5e1b2a-aaaa-bbbb-cccc-"
+                        "111122223335] rejected: WorkerLostError('Worker exited prematurely')", level="ERROR",
+                        fields={"task_state": "REJECTED"}),
+                 Sample("[2026-11-20 09:13:25,001: INFO/ForkPoolWorker-1] tasks.add[0c5e1b2a-aaaa-bbbb-cccc-"
+                        "111122223336]: booking courier for request 5b8aa5a2", fields={"task": "tasks.add"},
+                        correlation_id="0c5e1b2a-aaaa-bbbb-cccc-111122223336")),
     ),
     TextFormat(
         # gunicorn error log: [2026-11-20 09:13:21 +0000] [PID] [ERROR] text
