@@ -72,16 +72,41 @@ def _plain_hex(value: str) -> str:
     return value
 
 
+_ID_PLANS: dict[tuple, tuple[tuple[str, str, int], ...]] = {}
+
+
+def _id_plan(fields: dict) -> tuple[tuple[str, str, int], ...]:
+    """(key, registry name, rank) of the ID-like keys, in key order; worked out once per key set
+    (a log's records share their keys, and looking at every key of every event was the cost)."""
+    keys = tuple(fields)
+    plan = _ID_PLANS.get(keys)
+    if plan is None:
+        if len(_ID_PLANS) > 2048:
+            _ID_PLANS.clear()
+        plan = _ID_PLANS[keys] = tuple((k, n, _ID_RANK[n]) for k in keys if (n := id_name(k)) is not None)
+    return plan
+
+
 def correlation_id(fields: dict) -> str | None:
-    """The event's correlation ID: the most specific ID field that holds a real ID."""
-    best: tuple[int, str] | None = None
-    for name, value in id_fields(fields).items():
-        if value in NOT_AN_ID:
+    """The event's correlation ID: the most specific ID field that holds a real ID.
+
+    Of several keys with one registry name the first with a value counts (as ``id_fields``).
+    """
+    seen: set[str] = set()
+    best_rank, best = len(ID_NAMES), None
+    for key, name, rank in _id_plan(fields):
+        if name in seen:
             continue
-        rank = _ID_RANK[name]
-        if best is None or rank < best[0]:
-            best = (rank, _plain_hex(value))
-    return None if best is None else best[1]
+        value = fields[key]
+        if isinstance(value, bool) or not isinstance(value, (str, int)):
+            continue
+        text = str(value)
+        if text == "":
+            continue
+        seen.add(name)
+        if rank < best_rank and text not in NOT_AN_ID:
+            best_rank, best = rank, text
+    return None if best is None else _plain_hex(best)
 
 
 def _number(value: object) -> float | None:
