@@ -10,6 +10,19 @@ _SLOTS = ("source", "line_numbers", "raw", "format", "ts", "level", "service", "
           "wrapper")
 
 
+def _names():
+    """The field registry (imported on first use: an event that is never asked costs nothing)."""
+    global _registry
+    if _registry is None:
+        from devkit.logs import fields
+
+        _registry = fields
+    return _registry
+
+
+_registry = None
+
+
 class Event:
     """A stitched record. ``line_numbers`` are 1-based physical lines of ``source``.
 
@@ -55,9 +68,7 @@ class Event:
     def correlation_id(self) -> str | None:
         value = self._correlation_id
         if value is _UNSET:
-            from devkit.logs import fields as names
-
-            value = self._correlation_id = names.correlation_id(self.fields)
+            value = self._correlation_id = _names().correlation_id(self.fields)
         return value  # type: ignore[return-value]
 
     @correlation_id.setter
@@ -68,9 +79,7 @@ class Event:
     def status(self) -> int | None:
         value = self._status
         if value is _UNSET:
-            from devkit.logs import fields as names
-
-            value = self._status = names.status(self.fields)
+            value = self._status = _names().status(self.fields)
         return value  # type: ignore[return-value]
 
     @status.setter
@@ -81,9 +90,7 @@ class Event:
     def duration(self) -> float | None:
         value = self._duration
         if value is _UNSET:
-            from devkit.logs import fields as names
-
-            value = self._duration = names.duration(self.fields)
+            value = self._duration = _names().duration(self.fields)
         return value  # type: ignore[return-value]
 
     @duration.setter

@@ -72,19 +72,34 @@ def _plain_hex(value: str) -> str:
     return value
 
 
-_ID_PLANS: dict[tuple, tuple[tuple[str, str, int], ...]] = {}
+class KeyPlan:
+    """Which of an event's keys the registry cares about, worked out once per key set: a log's
+    records share their keys, and looking at every key of every event was the cost of a full read."""
+
+    __slots__ = ("ids", "status", "duration")
+
+    def __init__(self, keys: tuple) -> None:
+        present = set(keys)
+        self.ids = tuple((k, n, _ID_RANK[n]) for k in keys if (n := id_name(k)) is not None)
+        self.status = tuple(n for n in STATUS_NAMES if n in present)
+        self.duration = tuple((n, f) for n, f in DURATION_NAMES if n in present)
+
+
+_PLANS: dict[tuple, KeyPlan] = {}
+
+
+def key_plan(fields: dict) -> KeyPlan:
+    keys = tuple(fields)
+    plan = _PLANS.get(keys)
+    if plan is None:
+        if len(_PLANS) > 2048:
+            _PLANS.clear()
+        plan = _PLANS[keys] = KeyPlan(keys)
+    return plan
 
 
 def _id_plan(fields: dict) -> tuple[tuple[str, str, int], ...]:
-    """(key, registry name, rank) of the ID-like keys, in key order; worked out once per key set
-    (a log's records share their keys, and looking at every key of every event was the cost)."""
-    keys = tuple(fields)
-    plan = _ID_PLANS.get(keys)
-    if plan is None:
-        if len(_ID_PLANS) > 2048:
-            _ID_PLANS.clear()
-        plan = _ID_PLANS[keys] = tuple((k, n, _ID_RANK[n]) for k in keys if (n := id_name(k)) is not None)
-    return plan
+    return key_plan(fields).ids
 
 
 def correlation_id(fields: dict) -> str | None:
@@ -122,18 +137,18 @@ def _number(value: object) -> float | None:
     return None
 
 
-def status(fields: dict, names: tuple[str, ...] = STATUS_NAMES) -> int | None:
+def status(fields: dict, names: tuple[str, ...] | None = None) -> int | None:
     """The HTTP status an event logs (100-599), if any (``names``: the candidates to look at)."""
-    for name in names:
+    for name in key_plan(fields).status if names is None else names:
         value = _number(fields.get(name))
         if value is not None and 100 <= value < 600 and value == int(value):
             return int(value)
     return None
 
 
-def duration(fields: dict, names: tuple[tuple[str, float], ...] = DURATION_NAMES) -> float | None:
+def duration(fields: dict, names: tuple[tuple[str, float], ...] | None = None) -> float | None:
     """Seconds of work that ended at the event's time, if its format logs it."""
-    for name, factor in names:
+    for name, factor in key_plan(fields).duration if names is None else names:
         value = _number(fields.get(name))
         if value is not None and value >= 0:
             return value * factor
