@@ -82,13 +82,21 @@ class Terminal:
         self.stdout.write(text)
 
     def error(self, message: str) -> None:
-        self.err.print("devkit: error: " + _diagnostic(message), style="bold red", soft_wrap=True)
+        self._say("devkit: error: " + _diagnostic(message), "bold red")
 
     def warning(self, message: str) -> None:
-        self.err.print("devkit: warning: " + _diagnostic(message), style="yellow", soft_wrap=True)
+        self._say("devkit: warning: " + _diagnostic(message), "yellow")
 
     def info(self, message: str) -> None:
-        self.err.print(_diagnostic(message), style="dim", soft_wrap=True)
+        self._say(_diagnostic(message), "dim")
+
+    def _say(self, line: str, style: str) -> None:
+        """One diagnostic line; into a pipe or a file it is plain text, written without rich."""
+        if self._err is None and self._surely_not_a_terminal(self.stderr):
+            self.stderr.write(line + "\n")
+            self.stderr.flush()
+            return
+        self.err.print(line, style=style, soft_wrap=True)
 
 
 def _diagnostic(message: str) -> str:

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import re
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Sequence
 
@@ -348,6 +347,7 @@ def _run(work: list[tuple], jobs: int, total: int) -> Iterator[tuple[int, dict[s
         yield from map(_aggregate_job, work)
         return
     import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
 
     work = sorted(work, key=lambda w: -w[0].size)  # biggest first: balances the cores
     with ProcessPoolExecutor(jobs, mp_context=multiprocessing.get_context("fork")) as pool:

@@ -19,10 +19,10 @@ from devkit.logs.scan import Matcher, scan_source, stitch_source
 from devkit.logs.sources import Source, expand_paths, iter_lines, service_from_path
 from devkit.logs.timeseek import lines_in_window
 from devkit.logs.timestamps import Zone
-from devkit.logs.waterfall import Hop, Waterfall, build_waterfall
 
 if TYPE_CHECKING:
     from devkit.logs.parallel import Render
+    from devkit.logs.waterfall import Hop, Waterfall
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 PARALLEL_MIN_BYTES = 16 << 20
@@ -63,6 +63,8 @@ class SearchResult:
     @cached_property
     def waterfall(self) -> Waterfall:
         """The request's hops, nesting, own times and probable root cause (computed once)."""
+        from devkit.logs.waterfall import build_waterfall  # only when a summary is shown
+
         return build_waterfall(self.events)
 
     @property

@@ -1,17 +1,37 @@
-"""The ``devkit logs`` group: it only registers its commands."""
+"""The ``devkit logs`` group: it only registers its commands, imported when one is used."""
 
 from __future__ import annotations
 
+import importlib
+
 import click
 
-from devkit.cli.logs.grep import grep
-from devkit.cli.logs.merge import merge
-from devkit.cli.logs.requests import requests
-from devkit.cli.logs.ship import ship
-from devkit.cli.logs.trace import trace
+#: Commands and where they live: ``devkit logs trace ID small.log`` imports only what trace needs.
+COMMANDS = {
+    "requests": "devkit.cli.logs.requests:requests",
+    "trace": "devkit.cli.logs.trace:trace",
+    "grep": "devkit.cli.logs.grep:grep",
+    "merge": "devkit.cli.logs.merge:merge",
+    "ship": "devkit.cli.logs.ship:ship",
+}
 
 
-@click.group()
+class LazyGroup(click.Group):
+    """A group whose commands are imported on first use (``--help`` lists them in this order)."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(COMMANDS)
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name in COMMANDS and name not in self.commands:
+            from devkit.cli.options import add_color_option
+
+            module, attr = COMMANDS[name].split(":")
+            self.add_command(add_color_option(getattr(importlib.import_module(module), attr)), name)
+        return super().get_command(ctx, name)
+
+
+@click.group(cls=LazyGroup)
 def logs() -> None:
     """Follow one request through many services' logs.
 
@@ -22,7 +42,3 @@ def logs() -> None:
       devkit logs grep -F KeyError examples/logs
       devkit logs merge examples/logs | less -R
     """
-
-
-for _command in (requests, trace, grep, merge, ship):
-    logs.add_command(_command)

@@ -23,7 +23,6 @@ from devkit.cli.options import (
     tz_option,
 )
 from devkit.cli.pager import paged, pager_command
-from devkit.gen.output import write_config
 from devkit.logs.event import Event
 from devkit.logs.filters import EventFilter, build_filter
 from devkit.logs.sources import Note
@@ -285,6 +284,8 @@ def write_result(result: SearchResult, term: Terminal, opts: LogOptions, title: 
 def write_reports(result: SearchResult, report: ReportFiles, term: Terminal, title: str,
                   display: render.Display) -> None:
     """``--html FILE`` / ``--svg FILE`` (``-`` is stdout); one line on stderr says what was written."""
+    from devkit.gen.output import write_config
+
     from devkit.cli.logs.html import trace_html
     from devkit.cli.logs.svg import waterfall_svg
 

@@ -17,7 +17,6 @@ from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.visible import has_unsafe, inert_json, visible
 from devkit.logs.event import Event
 from devkit.logs.timestamps import format_utc
-from devkit.logs.waterfall import exception_line
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -62,6 +61,13 @@ class Display:
     short_tb: bool = False
     raw_tty: bool = False
     highlight: object = None  # an re or RE2 pattern: anything with finditer()
+
+
+def exception_line(tb: str | None) -> str | None:
+    """The exception a traceback ends with (the waterfall module's rule, imported when needed)."""
+    from devkit.logs.waterfall import exception_line as rule
+
+    return rule(tb)
 
 
 # --- words and numbers ------------------------------------------------------------------------------
