@@ -230,14 +230,24 @@ def consume_main(args) -> None:
             print(f"round {r + 1}: " + "  ".join(f"{k}={v[-1]:,.0f}" for k, v in results.items()), flush=True)
     finally:
         delete(args.url, created)
-    print(f"\n{'consumer':48} {'best':>10} {'median':>10}  msgs/s drained ({args.count:,} persistent, 100 B)")
-    for key, label in names.items():
-        print(f"{label:48} {max(results[key]):>10,.0f} {statistics.median(results[key]):>10,.0f}")
+    print_table("consumer", f"msgs/s drained ({args.count:,} persistent, 100 B)", names, results)
     for a, b in (("proven", "plain"), ("devkit", "plain"), ("devkit", "proven")):
-        med = statistics.median(x / y for x, y in zip(results[a], results[b]))
-        print(f"{names[a]} / {names[b]}: best {max(results[a]) / max(results[b]):.2f}x, per-round median {med:.2f}x")
+        print(f"{names[a]} / {names[b]}: {ratio(results, a, b)}")
     peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"peak RSS of a devkit consumer process: {peak:.1f} MiB")
+
+
+def print_table(kind: str, unit: str, names: dict[str, str], results: dict[str, list[float]]) -> None:
+    print(f"\n{kind:48} {'best':>10} {'median':>10}  {unit}")
+    for key, label in names.items():
+        print(f"{label:48} {max(results[key]):>10,.0f} {statistics.median(results[key]):>10,.0f}")
+
+
+def ratio(results: dict[str, list[float]], a: str, b: str) -> str:
+    """a against b, best of each and the median of the per-round ratios (rounds share background load)."""
+    best = max(results[a]) / max(results[b])
+    med = statistics.median(x / y for x, y in zip(results[a], results[b]))
+    return f"best {best:.2f}x, per-round median {med:.2f}x"
 
 
 def delete(url: str, queues: list[str]) -> None:
@@ -290,21 +300,12 @@ def main() -> None:
     finally:
         delete(args.url, created)
 
-    print(f"\n{'publisher':48} {'best':>10} {'median':>10}  msgs/s (persistent, 100 B, confirmed)")
-    for key, label in names.items():
-        values = results[key]
-        print(f"{label:48} {max(values):>10,.0f} {statistics.median(values):>10,.0f}")
-
-    def ratio(a: str, b: str) -> str:
-        best = max(results[a]) / max(results[b])
-        med = statistics.median(x / y for x, y in zip(results[a], results[b]))
-        return f"best {best:.2f}x, per-round median {med:.2f}x"
-
+    print_table("publisher", "msgs/s (persistent, 100 B, confirmed)", names, results)
     print()
-    print(f"devkit 1x1 / plain windowed (same settings): {ratio('devkit1', 'plain')}   (goal >= 0.9x)")
-    print(f"devkit 1x1 / plain windowed (bare props):    {ratio('devkit1', 'plain_min')}")
-    print(f"devkit 1x1 / blocking per-message confirms:  {ratio('devkit1', 'blocking')}   (goal >= 8x)")
-    print(f"devkit 2x2 / plain pika 2 processes:         {ratio('devkit2', 'plain2')}")
+    print(f"devkit 1x1 / plain windowed (same settings): {ratio(results, 'devkit1', 'plain')}   (goal >= 0.9x)")
+    print(f"devkit 1x1 / plain windowed (bare props):    {ratio(results, 'devkit1', 'plain_min')}")
+    print(f"devkit 1x1 / blocking per-message confirms:  {ratio(results, 'devkit1', 'blocking')}   (goal >= 8x)")
+    print(f"devkit 2x2 / plain pika 2 processes:         {ratio(results, 'devkit2', 'plain2')}")
     print(f"devkit 1x1 best {max(results['devkit1']):,.0f}/s (goal >= 10k), "
           f"2x2 best {max(results['devkit2']):,.0f}/s (goal >= 15k)")
 

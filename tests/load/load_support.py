@@ -39,80 +39,95 @@ def alive(pid: int) -> bool:
         return False
 
 
-class BlackHoleProxy:
-    """A loopback TCP proxy to the broker that can stop forwarding while keeping every socket open,
-    as a dead NAT entry or a hung load balancer does; or that never forwards (``forward=False``)."""
+class _LoopbackProxy:
+    """A listener on a free 127.0.0.1 port; each accepted connection is handed to ``_serve``."""
 
-    def __init__(self, upstream: tuple[str, int] = ("127.0.0.1", 5672), forward: bool = True) -> None:
+    def __init__(self, upstream: tuple[str, int]) -> None:
         import socket
-        import threading
 
         self.upstream = upstream
-        self.forwarding = threading.Event()
-        if forward:
-            self.forwarding.set()
         self.sockets: list = []
+        self.closed = False
         self.listener = socket.create_server(("127.0.0.1", 0))
         self.port = self.listener.getsockname()[1]
-        self.closed = False
-        threading.Thread(target=self._accept, daemon=True).start()
+        self._thread(self._accept)
 
     def url(self) -> str:
         return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
 
-    def black_hole(self) -> None:
-        self.forwarding.clear()
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def _serve(self, client) -> None:
+        raise NotImplementedError
 
     def _accept(self) -> None:
-        import socket
-        import threading
-
         while not self.closed:
             try:
                 client, _ = self.listener.accept()
             except OSError:
                 return
             self.sockets.append(client)
-            if not self.forwarding.is_set():
-                threading.Thread(target=self._swallow, args=(client,), daemon=True).start()
-                continue
-            server = socket.create_connection(self.upstream)
-            self.sockets.append(server)
-            for a, b in ((client, server), (server, client)):
-                threading.Thread(target=self._pump, args=(a, b), daemon=True).start()
+            self._serve(client)
 
-    def _swallow(self, sock) -> None:
-        while not self.closed:
-            try:
-                if not sock.recv(65536):
-                    return
-            except OSError:
-                return
+    def _connect(self):
+        """A new connection to the broker, closed with the proxy."""
+        import socket
 
-    def _pump(self, src, dst) -> None:
-        while not self.closed:
-            try:
-                data = src.recv(65536)
-            except OSError:
-                return
-            if not data:
-                return
-            if self.forwarding.is_set():
-                try:
-                    dst.sendall(data)
-                except OSError:
-                    return
+        server = socket.create_connection(self.upstream)
+        self.sockets.append(server)
+        return server
+
+    @staticmethod
+    def _thread(target, *args) -> None:
+        import threading
+
+        threading.Thread(target=target, args=args, daemon=True).start()
 
     def close(self) -> None:
         self.closed = True
-        import socket
-
         for sock in [self.listener, *self.sockets]:
-            try:
-                sock.shutdown(socket.SHUT_RDWR)  # wakes the threads blocked in recv()
-            except OSError:
-                pass
+            _shutdown(sock)
             sock.close()
+
+
+class BlackHoleProxy(_LoopbackProxy):
+    """A loopback TCP proxy to the broker that can stop forwarding while keeping every socket open,
+    as a dead NAT entry or a hung load balancer does; or that never forwards (``forward=False``)."""
+
+    def __init__(self, upstream: tuple[str, int] = ("127.0.0.1", 5672), forward: bool = True) -> None:
+        import threading
+
+        self.forwarding = threading.Event()
+        if forward:
+            self.forwarding.set()
+        super().__init__(upstream)
+
+    def black_hole(self) -> None:
+        self.forwarding.clear()
+
+    def _serve(self, client) -> None:
+        if not self.forwarding.is_set():
+            self._thread(self._swallow, client)
+            return
+        server = self._connect()
+        for a, b in ((client, server), (server, client)):
+            self._thread(self._pump, a, b)
+
+    def _swallow(self, sock) -> None:
+        while not self.closed and _recv(sock):
+            pass
+
+    def _pump(self, src, dst) -> None:
+        while not self.closed:
+            data = _recv(src)
+            if not data:
+                return
+            if self.forwarding.is_set() and not _send(dst, data):
+                return
 
 
 _BASIC_ACK = (60, 80)
@@ -146,7 +161,7 @@ class _FrameReader:
             yield frame, method
 
 
-class AckCutProxy:
+class AckCutProxy(_LoopbackProxy):
     """A loopback proxy to the broker that reads the AMQP frames it carries and cuts the first
     connection that sends its *after_acks*-th consumer ack (client ``basic.ack``), at that exact frame:
 
@@ -164,45 +179,21 @@ class AckCutProxy:
 
     def __init__(self, after_acks: int, lose: str, upstream: tuple[str, int] = ("127.0.0.1", 5672),
                  reply_timeout: float = 5.0) -> None:
-        import socket
         import threading
 
         assert lose in {"ack", "reply"}
-        self.after_acks, self.lose, self.upstream, self.reply_timeout = after_acks, lose, upstream, reply_timeout
+        self.after_acks, self.lose, self.reply_timeout = after_acks, lose, reply_timeout
         self.cut = threading.Event()
         self.reply_seen = False  # "reply": the broker answered after the ack (rather than the timeout)
         self.lock = threading.Lock()
         self.victim: tuple | None = None  # (client socket, server socket) of the cut connection
-        self.sockets: list = []
-        self.closed = False
-        self.listener = socket.create_server(("127.0.0.1", 0))
-        self.port = self.listener.getsockname()[1]
-        threading.Thread(target=self._accept, daemon=True).start()
+        super().__init__(upstream)
 
-    def url(self) -> str:
-        return f"amqp://guest:guest@127.0.0.1:{self.port}/%2F"
-
-    def __enter__(self) -> AckCutProxy:
-        return self
-
-    def __exit__(self, *exc) -> None:
-        self.close()
-
-    def _accept(self) -> None:
-        import socket
-        import threading
-
-        while not self.closed:
-            try:
-                client, _ = self.listener.accept()
-            except OSError:
-                return
-            server = socket.create_connection(self.upstream)
-            self.sockets += [client, server]
-            pair = (client, server)
-            state = {"acks": 0}
-            threading.Thread(target=self._upstream, args=(pair, state), daemon=True).start()
-            threading.Thread(target=self._downstream, args=(pair, state), daemon=True).start()
+    def _serve(self, client) -> None:
+        pair = (client, self._connect())
+        state = {"acks": 0}
+        self._thread(self._upstream, pair, state)
+        self._thread(self._downstream, pair, state)
 
     def _upstream(self, pair, state) -> None:
         """Client to broker: count the client's acks, drop from the cut one on (``"ack"``)."""
@@ -269,12 +260,6 @@ class AckCutProxy:
         for sock in pair:
             _shutdown(sock)
         self.cut.set()
-
-    def close(self) -> None:
-        self.closed = True
-        for sock in [self.listener, *self.sockets]:
-            _shutdown(sock)
-            sock.close()
 
 
 def _recv(sock) -> bytes:
