@@ -62,7 +62,8 @@ class AmqpLoadResult(ExitVerdict):
     consume: bool
     queues: list[str]
     producers: list[dict]
-    received: int | None = None
+    received: int | None = None  # the broker proved it applied their acks: gone from the queue
+    ack_unsettled: int | None = None  # acked as the connection ended, unproven: consumed or requeued
     lost: int | None = None
     foreign: int | None = None
     duplicates: int | None = None
@@ -97,6 +98,7 @@ class AmqpLoadResult(ExitVerdict):
         }
         if self.consume:
             out["received"] = self.received
+            out["ack_unsettled"] = self.ack_unsettled
             out["lost"] = self.lost
             out["e2e_latency_ms"] = self.e2e_latency_ms
             out["foreign"] = self.foreign
@@ -508,7 +510,7 @@ class _Run:
         return result
 
     def _add_consumed(self, result: AmqpLoadResult, errors: list[str]) -> None:
-        received = foreign = duplicates = lost = 0
+        received = unsettled_total = foreign = duplicates = lost = 0
         e2e = []
         status_of = {}
         for spec in self.producers:
@@ -517,14 +519,16 @@ class _Run:
         for spec in self.consumers:
             base = spec.index * S.ROW
             received += self.row[base + S.RECEIVED]
+            unsettled = self.row[base + S.ACK_UNSETTLED]
+            unsettled_total += unsettled
             foreign += self.row[base + S.FOREIGN]
             duplicates += self.row[base + S.DUPLICATES]
             rep = self.reports.get(spec.index)
             if rep is None:
-                errors.append(f"consumer of {spec.queue!r} died; counts are those it recorded")
+                errors.append(f"consumer of {spec.queue!r} died; counts are those it recorded" + _unsettled_note(unsettled))
             elif rep.error:
                 errors.append(f"consumer of {spec.queue!r}: {rep.error}; confirmed messages it did not "
-                              "receive count as lost (they may still be in the queue)")
+                              "receive count as lost (they may still be in the queue)" + _unsettled_note(unsettled))
             if rep is not None:
                 e2e.append(rep.latencies)
             slot = S.CONFIRMED if self.cfg.confirm else S.SENT
@@ -534,20 +538,32 @@ class _Run:
                 lost += sum(_lost(st, got, self.row[p * S.ROW + S.SENT], self.cfg.confirm) for st, got, p in maps)
             else:  # a worker died: the counters still bound what is missing
                 expected = sum(self.row[p * S.ROW + slot] for p in spec.producers)
-                lost += max(0, expected - self.row[base + S.RECEIVED])
+                lost += max(0, expected - self.row[base + S.RECEIVED] - unsettled)
         result.received = received
+        result.ack_unsettled = unsettled_total
         result.foreign = foreign
         result.duplicates = duplicates
         result.lost = lost
         result.e2e_latency_ms = percentiles_ms(samples_from_bytes(e2e))
 
+
+def _unsettled_note(unsettled: int) -> str:
+    """What a failed consumer's error adds when its last ack batch was never proven applied."""
+    if not unsettled:
+        return ""
+    return (f"; {unsettled:,} messages it acked were not settled (the connection ended before the broker "
+            "proved it applied the ack): each is either consumed or back in the queue")
+
+
 _CONFIRMED_ONLY = bytes([0, 1, 0, 0]) + bytes(252)
+_ANY_MARK = bytes([0]) + bytes([1]) * 255
 
 
 def _lost(status: bytes, received: bytes, sent: int, confirm: bool) -> int:
-    """Confirmed (without confirms: sent) messages of one producer the consumer never saw."""
+    """Confirmed (without confirms: sent) messages of one producer the consumer never got
+    (neither received nor acked unsettled)."""
     wanted = status.translate(_CONFIRMED_ONLY) if confirm else b"\x00" + b"\x01" * sent
-    got = received[: len(wanted)].ljust(len(wanted), b"\x00")
+    got = received[: len(wanted)].ljust(len(wanted), b"\x00").translate(_ANY_MARK)
     return (int.from_bytes(wanted, "big") & ~int.from_bytes(got, "big")).bit_count()
 
 

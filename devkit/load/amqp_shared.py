@@ -12,9 +12,10 @@ import os
 import signal
 from dataclasses import dataclass
 
-# Row layout (one row per worker).
-STATE, SENT, CONFIRMED, NACKED, RETURNED, RECEIVED, FOREIGN, DUPLICATES = range(8)
-ROW = 8
+# Row layout (one row per worker). A consumer's RECEIVED are messages whose ack the broker proved
+# it applied; ACK_UNSETTLED those acked but not proven yet (after the run: each consumed or requeued).
+STATE, SENT, CONFIRMED, NACKED, RETURNED, RECEIVED, FOREIGN, DUPLICATES, ACK_UNSETTLED = range(9)
+ROW = 9
 
 # Worker states.
 STARTING, READY, RUNNING, DONE, FAILED = range(5)
@@ -156,11 +157,15 @@ class ConnectionWorker:
         """Fields of the final report that only this kind of worker has (read after the loop)."""
         return {}
 
+    def _after_loop(self) -> None:
+        """Settle this worker's own accounting once its connection is gone, before the report."""
+
     def _run_and_report(self, kind: str) -> None:
         """Run the IO loop; whatever happens, publish final counts and send the report home."""
         try:
             self.connection.ioloop.start()
         finally:
+            self._after_loop()
             self._flush_counts()
             self.row[self.base + STATE] = FAILED if self.error else DONE
             self.report_conn.send(WorkerReport(

@@ -101,9 +101,9 @@ class Broker:
         finally:
             connection.close()
 
-    def close_connections_of(self, run_id: str, expected: int = 1, timeout: float = 20.0) -> int:
+    def close_connections_of(self, run_id: str, expected: int = 1, timeout: float = 20.0, role: str = "") -> int:
         """Close, from the server side, only the connections this run opened (by name), once
-        *expected* of them are up."""
+        *expected* of them are up; with *role* ("consumer", "producer") only those."""
         ctl = require_binary("rabbitmqctl", "apt-get install rabbitmq-server")
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -111,7 +111,7 @@ class Broker:
                 [ctl, "list_connections", "pid", "client_properties", "-q"],
                 capture_output=True, text=True, timeout=30, check=True,
             ).stdout
-            ours = [line for line in listing.splitlines() if f"devkit-load {run_id} " in line]
+            ours = [line for line in listing.splitlines() if f"devkit-load {run_id} {role}" in line]
             ours.sort(key=lambda line: " consumer " not in line)  # consumers first: deterministic
             pids = [line.split("\t", 1)[0] for line in ours]
             if len(pids) >= expected:

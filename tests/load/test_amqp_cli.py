@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import uuid
 
 from click.testing import CliRunner
-from load_support import run_json
+from load_support import AckCutProxy, run_json
 
 from devkit.cli import cli
 from devkit.load.amqp_config import SENT_HEADER
@@ -165,16 +166,64 @@ def test_broker_closing_the_connection_midway_is_reported_exactly(broker, repo_r
 
 
 def test_broker_dropping_producer_and_consumer_keeps_received_exact(broker, repo_root):
-    """Messages the consumer had not acked go back to the queue, so they are not 'received'."""
+    """Messages the consumer had not acked go back to the queue, and so may those of an ack batch the
+    broker never read: 'received' only counts batches the broker proved it applied, the last
+    batch is 'ack_unsettled'. Whenever the drop comes, the queue agrees with the report."""
     queue = broker.new_queue("away-consume")
     closed, code, doc, err = _run_until_broker_drops_us(broker, repo_root, queue, "--consume")
     assert closed == 2
     assert code == 2, err
     in_queue = broker.settled_depth(queue)
-    assert doc["confirmed"] <= doc["received"] + in_queue <= doc["sent"]
-    gap = doc["confirmed"] - doc["received"]  # lost: confirmed ones it never got (it may have got unconfirmed ones)
-    assert gap <= doc["lost"] <= gap + doc["unconfirmed"]
+    assert doc["received"] + in_queue <= doc["sent"]  # nothing counted received is still in the queue
+    assert doc["confirmed"] <= doc["received"] + doc["ack_unsettled"] + in_queue  # nor is anything confirmed missing
+    assert 0 <= doc["ack_unsettled"] <= 1000  # one batch at most (--prefetch)
+    gap = doc["confirmed"] - doc["received"] - doc["ack_unsettled"]  # lost: confirmed ones it never got
+    assert gap <= doc["lost"] <= gap + doc["unconfirmed"]  # (it may have got unconfirmed ones)
     assert "consumer of" in err and "CONNECTION_FORCED" in err
+
+
+def test_an_ack_the_broker_never_read_is_not_counted_as_received(broker, repo_root):
+    """The consumer writes an ack batch and the broker closes the connection (CONNECTION_FORCED)
+    before reading it: RabbitMQ drops it and requeues those messages. They are reported as
+    ack_unsettled, never as received, so received + what the queue holds is exactly what was sent."""
+    queue = broker.new_queue("ack-lost")
+    run_id = "acklost" + uuid.uuid4().hex[:8]
+    with AckCutProxy(after_acks=3, lose="ack") as proxy:
+        env = dict(os.environ, PYTHONPATH=str(repo_root))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "devkit", "load", "amqp", "-n", "20000", "--consume", "--queue", queue,
+             "--url", proxy.url(), "--run-id", run_id, "--json"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env,
+        )
+        try:
+            assert proxy.cut.wait(60), "the consumer never sent its third ack"
+            assert broker.close_connections_of(run_id, role="consumer") == 1
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    doc = json.loads(out)
+    assert proc.returncode == 2, err
+    assert (doc["sent"], doc["confirmed"]) == (20000, 20000)
+    in_queue = broker.settled_depth(queue)
+    assert doc["received"] + in_queue == 20000  # exact: the broker applied every settled ack, none of the others
+    assert 0 < doc["ack_unsettled"] <= 1000  # the batch in flight (at most --prefetch)
+    assert doc["lost"] == 20000 - doc["received"] - doc["ack_unsettled"]
+    assert "CONNECTION_FORCED" in err
+    assert f"{doc['ack_unsettled']:,} messages it acked were not settled" in err
+
+
+def test_the_summary_shows_an_unsettled_ack_batch(broker):
+    queue = broker.new_queue("reply-lost-text")
+    with AckCutProxy(after_acks=2, lose="reply") as proxy:
+        result = invoke("-n", "5000", "--consume", "--queue", queue, "--url", proxy.url())
+    assert result.exit_code == 2, result.output + result.stderr
+    numbers = dict(re.findall(r"^(received|ack unsettled|lost) +([\d,]+)", result.stdout, re.M))
+    received, unsettled, lost = (int(numbers[k].replace(",", "")) for k in ("received", "ack unsettled", "lost"))
+    assert unsettled > 0 and "each consumed or back in the queue" in " ".join(result.stdout.split())
+    assert received + unsettled + broker.settled_depth(queue) == 5000 == received + unsettled + lost
+    assert "consumer connection lost" in result.stderr and "were not settled" in result.stderr
 
 
 def test_help_has_examples():

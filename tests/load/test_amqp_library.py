@@ -7,6 +7,7 @@ import os
 import signal
 
 import pytest
+from load_support import AckCutProxy
 
 from devkit.errors import InputError
 from devkit.load import AmqpLoadConfig, expand_queue_pattern, make_body, run_amqp_load
@@ -78,3 +79,22 @@ def test_queue_patterns_and_bodies(tmp_path):
     assert make_body(None, "héllo", None) == "héllo".encode()
     with pytest.raises(InputError, match="--body-file"):
         make_body(None, None, str(tmp_path / "missing"))
+
+
+def test_an_ack_the_broker_applied_without_telling_us_is_ack_unsettled(broker):
+    """The broker processes an ack batch, but the connection dies before its answer comes back:
+    those messages are gone from the queue, yet devkit cannot know it, so they are ack_unsettled
+    (not received) and the queue holds exactly what was neither."""
+    queue = broker.new_queue("reply-lost")
+    with AckCutProxy(after_acks=3, lose="reply") as proxy:
+        result = run_amqp_load(AmqpLoadConfig(url=proxy.url(), queue=queue, count=20000, consume=True))
+        assert proxy.cut.is_set()
+    assert result.exit_code == 2 and result.connection_error
+    assert result.sent == result.confirmed == 20000
+    in_queue = broker.settled_depth(queue)
+    assert result.received + result.ack_unsettled + in_queue == 20000
+    assert proxy.reply_seen and 0 < result.ack_unsettled <= 1000
+    assert result.lost == 20000 - result.received - result.ack_unsettled
+    assert result.to_dict()["ack_unsettled"] == result.ack_unsettled
+    assert any("consumer connection lost" in e and f"{result.ack_unsettled:,} messages it acked were not settled" in e
+               for e in result.errors)

@@ -187,8 +187,11 @@ def _render_summary(term, cfg, result) -> None:
     if result.consume:
         rows += [
             ("received", fmt_int(result.received), f"+{fmt_int(result.foreign)} from other runs" if result.foreign else ""),
-            ("lost", fmt_int(result.lost), ""),
         ]
+        if result.ack_unsettled:
+            rows.append(("ack unsettled", fmt_int(result.ack_unsettled),
+                         "acked as the connection ended, unproven: each consumed or back in the queue"))
+        rows.append(("lost", fmt_int(result.lost), ""))
     rows += [
         ("elapsed", f"{result.elapsed_s:,.3f} s", ""),
         ("rate", f"{result.rate:,.0f} msg/s", "confirmed" if result.confirm else "sent"),
