@@ -253,3 +253,13 @@ def test_a_password_with_slash_colon_and_at_sign_works_as_typed(broker):
         assert broker.depth(queue) == 50
     finally:
         subprocess.run([ctl, "delete_user", user], capture_output=True, timeout=30, check=False)
+
+
+def test_a_prefetch_the_broker_cannot_take_is_a_usage_error():
+    """--prefetch -1 used to crash the consumer at start ("never told to start (parent gone?)")."""
+    from click.testing import CliRunner
+
+    from devkit.cli import cli
+
+    result = CliRunner().invoke(cli, ["load", "amqp", "-n", "1", "--consume", "--prefetch", "-1"])
+    assert result.exit_code == 2 and "--prefetch" in result.output and "Traceback" not in result.output

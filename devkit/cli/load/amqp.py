@@ -40,7 +40,8 @@ from devkit.secrets import mask_url_passwords
               help="Have unroutable messages returned (counted as 'returned') instead of dropped.")
 @click.option("--passive", is_flag=True, help="Only check that the queue(s) exist; never declare.")
 @click.option("--consume", is_flag=True, help="Also drain the queue(s) and measure end-to-end latency.")
-@click.option("--prefetch", type=int, default=1000, show_default=True, help="Consumer prefetch with --consume.")
+@click.option("--prefetch", type=click.IntRange(1, 65535), default=1000, show_default=True,
+              help="Consumer prefetch with --consume (1-65535, what basic.qos takes).")
 @click.option("--drain-timeout", type=Duration(), default=5.0, show_default=True,
               help="With --consume: give up waiting for missing messages after this long without one.")
 @click.option("--confirm-timeout", type=Duration(), default=30.0, show_default=True,
