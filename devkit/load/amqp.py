@@ -123,40 +123,13 @@ class AmqpLoadResult(ExitVerdict):
 def _blocking_connection(cfg: AmqpLoadConfig, name: str):
     """One blocking connection from the parent, or a one-line ServiceError (exit 2)."""
     import pika
-    import pika.exceptions as pex
-    from pika.adapters.utils.connection_workflow import AMQPConnectorException
 
     try:
         params = S.connection_parameters(pika, cfg.connect_url, cfg.connect_timeout, name)
     except (ValueError, TypeError) as exc:
         raise InputError(f"bad --url {cfg.safe_url}: {exc}") from None
     params.blocked_connection_timeout = 10
-    try:
-        return pika.BlockingConnection(params)
-    except pex.ProbableAuthenticationError:
-        raise ServiceError(f"RabbitMQ at {cfg.safe_url} refused the login (check user and password)") from None
-    except pex.ProbableAccessDeniedError:
-        raise ServiceError(f"RabbitMQ at {cfg.safe_url} denied access to the vhost") from None
-    except (pex.AMQPConnectionError, AMQPConnectorException) as exc:
-        if _is_handshake_timeout(exc):
-            raise ServiceError(f"no AMQP handshake from {cfg.safe_url} within {cfg.connect_timeout:g}s: something "
-                               "accepts connections there but does not answer (see --connect-timeout)") from None
-        raise ServiceError(f"cannot connect to RabbitMQ at {cfg.safe_url}: {_connect_reason(exc)}") from None
-    except OSError as exc:
-        raise ServiceError(f"cannot connect to RabbitMQ at {cfg.safe_url}: {exc}") from None
-
-
-def _is_handshake_timeout(exc: BaseException) -> bool:
-    from pika.adapters.utils.connection_workflow import AMQPConnectorStackTimeout
-
-    todo, seen = [exc], 0
-    while todo and seen < 20:
-        item = todo.pop()
-        seen += 1
-        if isinstance(item, AMQPConnectorStackTimeout):
-            return True
-        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
-    return False
+    return S.connect_blocking(params, cfg.safe_url, cfg.connect_timeout)
 
 
 def _preflight(cfg: AmqpLoadConfig) -> None:
@@ -187,25 +160,6 @@ def _preflight(cfg: AmqpLoadConfig) -> None:
         with contextlib.suppress(pex.AMQPError, OSError):
             if connection.is_open:
                 connection.close()
-
-
-def _connect_reason(exc: BaseException) -> str:
-    """The root cause inside pika's nested connection errors, e.g. 'Connection refused'."""
-    todo, seen = [exc], 0
-    while todo and seen < 20:
-        item = todo.pop(0)
-        seen += 1
-        if isinstance(item, OSError):
-            return item.strerror or str(item)
-        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
-        for attr in ("exception", "exceptions"):
-            inner = getattr(item, attr, None)
-            if isinstance(inner, BaseException):
-                todo.append(inner)
-            elif isinstance(inner, (list, tuple)):
-                todo.extend(i for i in inner if isinstance(i, BaseException))
-    text = str(exc)
-    return text if text and text != "()" else type(exc).__name__
 
 
 # ---- planning ----------------------------------------------------------------------------------

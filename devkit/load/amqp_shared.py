@@ -173,3 +173,61 @@ class ConnectionWorker:
                 latencies=self.latency.tobytes(), finished_at=self.finished_at, **self._report_extra(),
             ))
             self.report_conn.close()
+
+
+def connect_blocking(params, safe_url: str, connect_timeout: float | None = None):
+    """One blocking connection, or a one-line ServiceError saying why not (refused, login, vhost,
+    a black hole that accepts and never answers): what ``load amqp`` and ``load celery`` share."""
+    import pika
+    import pika.exceptions as pex
+    from pika.adapters.utils.connection_workflow import AMQPConnectorException
+
+    from devkit.errors import ServiceError
+
+    try:
+        return pika.BlockingConnection(params)
+    except pex.ProbableAuthenticationError:
+        raise ServiceError(f"RabbitMQ at {safe_url} refused the login (check user and password)") from None
+    except pex.ProbableAccessDeniedError:
+        raise ServiceError(f"RabbitMQ at {safe_url} denied access to the vhost") from None
+    except (pex.AMQPConnectionError, AMQPConnectorException) as exc:
+        if connect_timeout is not None and _is_handshake_timeout(exc):
+            raise ServiceError(f"no AMQP handshake from {safe_url} within {connect_timeout:g}s: something "
+                               "accepts connections there but does not answer (see --connect-timeout)") from None
+        raise ServiceError(f"cannot connect to RabbitMQ at {safe_url}: {connect_reason(exc)}") from None
+    except OSError as exc:
+        raise ServiceError(f"cannot connect to RabbitMQ at {safe_url}: {exc}") from None
+
+
+def _is_handshake_timeout(exc: BaseException) -> bool:
+    from pika.adapters.utils.connection_workflow import AMQPConnectorStackTimeout
+
+    todo, seen = [exc], 0
+    while todo and seen < 20:
+        item = todo.pop()
+        seen += 1
+        if isinstance(item, AMQPConnectorStackTimeout):
+            return True
+        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+    return False
+
+
+def connect_reason(exc: BaseException) -> str:
+    """The root cause inside pika's nested connection errors, e.g. 'Connection refused'."""
+    todo, seen = [exc], 0
+    while todo and seen < 20:
+        item = todo.pop(0)
+        seen += 1
+        if isinstance(item, OSError):
+            return item.strerror or str(item)
+        todo.extend(a for a in getattr(item, "args", ()) if isinstance(a, BaseException))
+        for attr in ("exception", "exceptions"):
+            inner = getattr(item, attr, None)
+            if isinstance(inner, BaseException):
+                todo.append(inner)
+            elif isinstance(inner, (list, tuple)):
+                todo.extend(i for i in inner if isinstance(i, BaseException))
+    text = str(exc)
+    return text if text and text != "()" else type(exc).__name__
+
+

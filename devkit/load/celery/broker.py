@@ -36,23 +36,10 @@ def connect(url: str, name: str):
 
 def connect_blocking(params, safe_url: str):
     """A blocking connection, or ServiceError saying why not (refused, login, vhost)."""
-    import pika
-    import pika.exceptions as pex
+    from devkit.load.amqp_shared import connect_blocking as connect_amqp
 
-    from devkit.load.amqp import _connect_reason
-
-    safe = safe_url
     params.socket_timeout = 5
-    try:
-        return pika.BlockingConnection(params)
-    except pex.ProbableAuthenticationError:
-        raise ServiceError(f"RabbitMQ at {safe} refused the login (check user and password)") from None
-    except pex.ProbableAccessDeniedError:
-        raise ServiceError(f"RabbitMQ at {safe} denied access to the vhost") from None
-    except pex.AMQPConnectionError as exc:
-        raise ServiceError(f"cannot connect to RabbitMQ at {safe}: {_connect_reason(exc)}") from None
-    except OSError as exc:
-        raise ServiceError(f"cannot connect to RabbitMQ at {safe}: {exc}") from None
+    return connect_amqp(params, safe_url)
 
 
 def close_quietly(connection) -> None:
