@@ -13,16 +13,17 @@ An empty file (0 bytes) is an empty log, not an error.
 
 from __future__ import annotations
 
-import bz2
-import lzma
-import zlib
+import zlib  # (also what gzip files need; bz2 and lzma are imported when such a file is read)
 from typing import IO, Iterator
 
 EXTENSIONS = {".gz": "gzip", ".bz2": "bzip2", ".xz": "xz"}
 _MAGIC = {"gzip": (b"\x1f\x8b",), "bzip2": (b"BZh",), "xz": (b"\xfd7zXZ\x00", b"\x5d\x00\x00")}  # xz, legacy lzma
 _IN_STEP = 64 << 10  # compressed bytes per step
 _OUT_STEP = 256 << 10  # decoded bytes per step (bounds memory on a decompression bomb)
-_ERRORS = (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
+def _errors() -> tuple[type[BaseException], ...]:
+    import lzma
+
+    return (zlib.error, lzma.LZMAError, OSError, EOFError, ValueError)
 
 
 class Damaged(Exception):
@@ -60,7 +61,11 @@ def _decompressor(kind: str):
     if kind == "gzip":
         return _Zlib()
     if kind == "bzip2":
+        import bz2
+
         return bz2.BZ2Decompressor()
+    import lzma
+
     return lzma.LZMADecompressor()  # FORMAT_AUTO: .xz and legacy .lzma
 
 
@@ -138,7 +143,7 @@ def decode(fh: IO[bytes], kind: str, size: int) -> Iterator[bytes]:
                 if piece:
                     out += len(piece)
                     yield piece
-        except _ERRORS as exc:
+        except _errors() as exc:
             if isinstance(exc, EOFError):
                 raise Damaged("compressed file is truncated; read what was before the damage") from None
             if out == 0 and not first:
@@ -160,6 +165,6 @@ def _replay(member: _Member, failed_step: int, already: int) -> Iterator[bytes]:
             if seen + len(piece) > already:
                 yield piece[max(0, already - seen):]
             seen += len(piece)
-    except _ERRORS:
+    except _errors():
         pass
     return max(seen, already)

@@ -10,9 +10,8 @@ window is stitched with that ``Segmenter``, so the events are identical to a ful
 from __future__ import annotations
 
 import os
-from concurrent.futures import Executor
 from functools import partial
-from typing import Iterator, Protocol
+from typing import TYPE_CHECKING, Iterator, Protocol
 
 from devkit.logs.event import Event
 from devkit.logs.fileview import FileView, Truncated, segments
@@ -23,6 +22,9 @@ from devkit.logs.sources import Source, describe_os_error, has_gap, iter_lines, 
 from devkit.logs.stitch import Segmenter
 from devkit.logs.timestamps import Zone
 from devkit.logs.wrappers import SNIFF_LINES, Peeled, Wrapper, sniff, stream_marker
+
+if TYPE_CHECKING:
+    from concurrent.futures import Executor
 
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, and...

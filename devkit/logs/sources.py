@@ -17,7 +17,6 @@ import os
 import re
 import stat
 import sys
-import tempfile
 from dataclasses import dataclass
 from typing import IO, Iterable, Iterator
 
@@ -397,6 +396,8 @@ def open_for_scan(source: Source, problems: list[str], text_mode: bool = False,
                         and (text_mode or not looks_binary(head))):
             return fh
         fh.close()  # a gap or a BOM, or binary (which the text reader tells after dropping gaps)
+    import tempfile
+
     tmp = tempfile.TemporaryFile(prefix="devkit-")
     try:
         for chunk in text_chunks(source, problems, text_mode):
