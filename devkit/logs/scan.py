@@ -558,6 +558,20 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     return events, problems + _matcher_problems(matcher)
 
 
+def raw_hit_count(source: Source, matcher: Matcher, limit: int) -> int:
+    """How many raw hits a plain file holds, up to ``limit`` (the C search only: cheap). Used to
+    tell a search that a few windows answer from one that must read whole files on every core."""
+    if source.path is None or source.compressed:
+        return 0
+    try:
+        with open(source.path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            found = find_hits(fh.fileno(), 0, size, matcher, limit)
+    except OSError:
+        return 0
+    return limit if found.dense else len(found.hits)
+
+
 def _matcher_problems(matcher: Matcher) -> list[str]:
     """What the matcher could not decide (a pattern's time limit), said once per source."""
     take = getattr(matcher, "take_problems", None)

@@ -134,10 +134,17 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
            text_mode: bool = False, progress: Progress | None = None, jobs: int | None = None,
            event_filter: EventFilter | None = None) -> SearchResult:
     """Every event matching ``matcher`` (and ``event_filter``) across ``paths``, merged in time order."""
-    event_filter = event_filter or EventFilter()
-    zone = zone or Zone()
     problems: list[str] = []
     sources = expand_paths(list(paths), problems)
+    return _search_sources(sources, problems, matcher, query=query, zone=zone, text_mode=text_mode,
+                           progress=progress, jobs=jobs, event_filter=event_filter)
+
+
+def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher, *, query: str,
+                    zone: Zone | None = None, text_mode: bool = False, progress: Progress | None = None,
+                    jobs: int | None = None, event_filter: EventFilter | None = None) -> SearchResult:
+    event_filter = event_filter or EventFilter()
+    zone = zone or Zone()
     total = sum(s.size for s in sources)
     per_source: dict[int, list[Event]] = {}
     per_problems: dict[int, list[str]] = {}
@@ -153,6 +160,85 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
         problems.extend(per_problems.get(s.index, []))
     merged = list(event_filter.apply(merge_events(per_source[s.index] for s in sources)))
     return SearchResult(merged, problems, len(sources), total, query)
+
+
+HEAVY_HITS = 3000  # past this many raw hits, a streamed search reads its sources on every core
+
+
+@dataclass
+class RenderedSearch:
+    """A search whose events are rendered as they are found, never all held: ``lines`` yields
+    ``(time, bytes, offset position)`` in time order; ``problems`` and ``count`` are complete
+    once it is exhausted."""
+
+    sources: list[Source]
+    problems: list[str]
+    query: str
+    _lines: Iterator[tuple[float | None, bytes, int]] = field(default=iter(()))
+    count: int = 0
+
+    @property
+    def sources_scanned(self) -> int:
+        return len(self.sources)
+
+    @property
+    def bytes_scanned(self) -> int:
+        return sum(s.size for s in self.sources)
+
+    def lines(self) -> Iterator[tuple[float | None, bytes, int]]:
+        for item in self._lines:
+            self.count += 1
+            yield item
+
+
+def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *, query: str,
+                    zone: Zone | None = None, text_mode: bool = False, jobs: int | None = None,
+                    event_filter: EventFilter | None = None, ident: str | None = None) -> RenderedSearch:
+    """``search``, turned into bytes by ``render`` as events are found (``--json``): a search with
+    many hits runs one process per source, each sending its rendered events to a merge by time,
+    so memory stays bounded and both cores work; a few hits are answered by windows in-process."""
+    from devkit.logs.parallel import merge_rendered, worth_it
+
+    event_filter = event_filter or EventFilter()
+    zone = zone or Zone()
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    problems: list[str] = []
+    sources = expand_paths(list(paths), problems)
+
+    def named(events: Iterator[Event]) -> Iterator[Event]:
+        for ev in events:
+            if ident is not None and ev.correlation_id is None:
+                ev.correlation_id = ident
+            yield ev
+
+    def source_events(s: Source, probs: list[str]) -> Iterator[Event]:
+        events, found = scan_source(s, matcher, zone, text_mode, None, event_filter.window)
+        probs.extend(found)
+        return named(event_filter.apply(iter(events)))
+
+    def lines() -> Iterator[tuple[float | None, bytes, int]]:
+        if worth_it(sources, jobs) and _heavy(sources, matcher, jobs):
+            yield from merge_rendered(sources, zone, render, text_mode=text_mode, problems=problems,
+                                      events=source_events)
+            return
+        result = _search_sources(sources, problems, matcher, query=query, zone=zone, text_mode=text_mode,
+                                 jobs=jobs, event_filter=event_filter)
+        for ev in named(iter(result.events)):
+            text, cut = render(ev)
+            yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
+
+    return RenderedSearch(sources, problems, query, lines())
+
+
+def _heavy(sources: list[Source], matcher: Matcher, jobs: int) -> bool:
+    """Do the raw hits (the C search, on threads) say that windows alone would be slow?"""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from devkit.logs.scan import raw_hit_count
+
+    with ThreadPoolExecutor(jobs) as pool:
+        counts = pool.map(lambda s: raw_hit_count(s, matcher, HEAVY_HITS + 1), sources)
+        return sum(counts) > HEAVY_HITS
 
 
 def trace(ident: str, paths: Sequence[str], *, field: str | None = None, **kw) -> SearchResult:

@@ -30,6 +30,7 @@ from devkit.logs.timestamps import Zone
 from devkit.logs.trace import SearchResult
 
 if TYPE_CHECKING:
+    from devkit.logs.trace import RenderedSearch
     from devkit.logs.follow import Follow
 
 
@@ -234,8 +235,13 @@ class ReportFiles:
 def run_search(search: Callable[..., SearchResult], sources: list[str], opts: LogOptions, title: str,
                query: str, *, display: render.Display | None = None, report: ReportFiles | None = None,
                keep: Callable[[Event], bool] | None = None,
-               explain: Callable[[SearchResult], str | None] | None = None) -> int:
-    """trace/grep: scan, then show the header, waterfall and timeline (or follow, with ``keep``)."""
+               explain: Callable[[SearchResult], str | None] | None = None,
+               stream: Callable[..., "RenderedSearch"] | None = None) -> int:
+    """trace/grep: scan, then show the header, waterfall and timeline (or follow, with ``keep``).
+
+    ``stream``: the same search rendered as it goes, for ``--json`` alone (no summary, no report),
+    so a search with hundreds of thousands of hits never holds them all.
+    """
     event_filter = opts.event_filter()
     display = display or opts.display()
     report = report or ReportFiles()
@@ -245,6 +251,14 @@ def run_search(search: Callable[..., SearchResult], sources: list[str], opts: Lo
         follow = Follow(sources, opts.zone, opts.text_mode, event_filter, keep)
         return run_follow(follow, opts, title, query, display)
     term = get_terminal()
+    if stream is not None and opts.as_json and not opts.raw_lines and not report.files and not report.summary_json:
+        run = stream(sources, render.json_text, query=query, zone=opts.zone, text_mode=opts.text_mode,
+                     event_filter=event_filter)
+        n = render.write_rendered(run.lines(), term)
+        what = f"no event {'carries' if title == 'Request' else 'matches'} {query}"
+        empty = SearchResult([], run.problems, run.sources_scanned, run.bytes_scanned, query)
+        return exit_status(n, run.problems, term, lambda: nothing_found(
+            term, what, run.sources_scanned, run.bytes_scanned, event_filter, explain(empty) if explain else None))
     with scan_progress(term, "scanning") as progress:
         result = search(sources, zone=opts.zone, text_mode=opts.text_mode, progress=progress,
                         event_filter=event_filter)

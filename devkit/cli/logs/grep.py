@@ -10,6 +10,7 @@ from devkit.cli.logs.common import LogOptions, run_search, view_options
 from devkit.cli.options import paths_argument, sources_or_stdin
 from devkit.logs.match import PatternMatcher
 from devkit.logs.trace import grep as grep_events
+from devkit.logs.trace import search_rendered
 
 
 @click.command()
@@ -39,4 +40,5 @@ def grep(pattern: str, paths: tuple[str, ...], fixed: bool, ignore_case: bool, f
     search = partial(grep_events, pattern, fixed=fixed, ignore_case=ignore_case, field=field)
     display = opts.display(PatternMatcher(pattern, fixed, ignore_case).highlighter)
     return run_search(search, sources_or_stdin(paths), opts, "Pattern", pattern, display=display,
-                      keep=lambda ev: any(matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev))
+                      keep=lambda ev: any(matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev),
+                      stream=lambda paths, render, **kw: search_rendered(paths, matcher, render, **kw))

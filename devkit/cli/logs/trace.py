@@ -10,6 +10,7 @@ from devkit.cli.logs.common import LogOptions, ReportFiles, run_search, view_opt
 from devkit.cli.options import es_options, paths_argument, sources_or_stdin
 from devkit.logs.match import IdMatcher
 from devkit.logs.trace import SearchResult
+from devkit.logs.trace import search_rendered
 from devkit.logs.trace import trace as trace_request
 
 
@@ -74,7 +75,8 @@ def trace(ident: str, paths: tuple[str, ...], field: str | None, opts: LogOption
     sources = sources_or_stdin(paths)
     return run_search(partial(trace_request, ident, field=field), sources, opts, "Request", ident, display=display,
                       report=report, keep=lambda ev: any(matcher.in_raw(r) for r in ev.raw) and matcher.matches(ev),
-                      explain=_whole_tokens(ident, sources))
+                      explain=_whole_tokens(ident, sources),
+                      stream=lambda paths, render, **kw: search_rendered(paths, matcher, render, ident=ident, **kw))
 
 
 def _whole_tokens(ident: str, sources: list[str]):

@@ -1,0 +1,57 @@
+"""`--json` searches with many hits are rendered as they are found, on one process per source:
+the output is byte for byte what the in-process search renders, and the parent holds no events."""
+
+import json
+import random
+import subprocess
+import sys
+
+from devkit.cli.logs.render import json_text
+from devkit.logs import trace as trace_module
+from devkit.logs.trace import grep, trace
+from devkit.logs.timestamps import Zone
+
+UTC = Zone.parse("UTC")
+TB = ["Traceback (most recent call last):", '  File "svc/x.py", line 12, in handle', "    do_it(order)",
+      "ValueError: order {n} failed for depot POZ-2"]
+
+
+def _corpus(tmp_path, files=3, lines=60_000):
+    rng = random.Random(7)
+    paths = []
+    for k in range(files):
+        out = []
+        for i in range(lines):
+            stamp = f"2026-11-20 09:{i // 3600 % 60:02d}:{i // 60 % 60:02d},{i % 1000:03d}"
+            if rng.random() < 0.05:
+                out.append(f"{stamp} ERROR svc{k}: order {i} failed for depot POZ-2")
+                out.extend(t.format(n=i) for t in TB)
+            else:
+                out.append(f"{stamp} INFO svc{k}: order {i} shipped from WAW-1 padding {'x' * 60}")
+        path = tmp_path / f"svc{k}.log"
+        path.write_text("\n".join(out) + "\n")
+        paths.append(str(path))
+    return paths
+
+
+def _cli(*args):
+    proc = subprocess.run([sys.executable, "-m", "devkit", "logs", *args, "--tz", "UTC"], capture_output=True)
+    assert proc.returncode == 0, proc.stderr
+    return proc.stdout
+
+
+def test_a_heavy_grep_streams_exactly_what_the_library_finds(tmp_path):
+    paths = _corpus(tmp_path)
+    assert sum(1 for p in paths for line in open(p) if "POZ-2" in line) > trace_module.HEAVY_HITS
+    out = _cli("grep", "-F", "POZ-2", *paths, "--json")
+    expected = "".join(json_text(ev)[0] for ev in grep("POZ-2", paths, fixed=True, zone=UTC).events)
+    assert out.decode() == expected
+    assert all(json.loads(line)["traceback"] for line in out.splitlines() if b"ValueError" in line)
+
+
+def test_a_heavy_trace_streams_exactly_what_the_library_finds(tmp_path):
+    paths = _corpus(tmp_path)
+    out = _cli("trace", "POZ-2", *paths, "--json")
+    expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", paths, zone=UTC).events)
+    assert out.decode() == expected
+    assert all(json.loads(line)["correlation_id"] == "POZ-2" for line in out.splitlines())
