@@ -88,7 +88,7 @@ def _rusage_run(cmd, env) -> tuple[int, bytes, bytes, float, float]:
 
 def measure(world: dict, kind: str, queue: str, count: int, track: bool) -> dict:
     if kind.startswith("devkit"):
-        cmd = [sys.executable, "-m", "devkit", "load", "celery", TASK, "--args", "[1, 2]", "-n", str(count),
+        cmd = [sys.executable, "-P", "-m", "devkit", "load", "celery", TASK, "--args", "[1, 2]", "-n", str(count),
                "-b", world["broker"], "-Q", queue, "--control-exchange", world["control"],
                "--events-exchange", world["events"], "--json", *kind.split()[1:]]
         cmd += ["--result-backend", "rpc://", "--wait", "300s"] if track else ["--wait", "0.1s", "--no-enable-events"]

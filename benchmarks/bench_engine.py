@@ -72,7 +72,7 @@ def main() -> int:
     ids = json.loads((corpus / "ids.json").read_text())
     rare = ids["rare"]["id"]
     q = " ".join(shlex.quote(f) for f in files)
-    dk = f"{shlex.quote(sys.executable)} -m devkit logs"
+    dk = f"{shlex.quote(sys.executable)} -P -m devkit logs"
     home = tempfile.mkdtemp(prefix="bench-lnav-")
     lnav_env = {**os.environ, "HOME": home}
     lnav = f"lnav -n -I {shlex.quote(str(FORMATS))}" if shutil.which("lnav") and FORMATS.is_dir() else None
@@ -86,10 +86,10 @@ def main() -> int:
         "merge-json": (f"{dk} merge --json {q} | wc -l", {"lnav SQL to JSON lines":
                        f"{lnav} -c ';SELECT log_time, log_level, log_body FROM all_logs' "
                        f"-c ':write-jsonlines-to -' {q} | wc -l"} if lnav else {}),
-        "grep-regex": (f"{dk} grep {shlex.quote(REGEX)} {q} | wc -l",
+        "grep-regex": (f"{dk} grep {shlex.quote(REGEX)} {q} --json | wc -l",
                        {"grep -rE": f"LC_ALL=C grep -E {shlex.quote(REGEX)} {q} | wc -l",
                         "rg": f"rg --no-filename {shlex.quote(REGEX)} {q} | wc -l"}),
-        "grep-literal": (f"{dk} grep -F Traceback {q} | wc -l",
+        "grep-literal": (f"{dk} grep -F Traceback {q} --json | wc -l",
                          {"grep -rF": f"LC_ALL=C grep -F Traceback {q} | wc -l",
                           "rg -F": f"rg --no-filename -F Traceback {q} | wc -l"}),
         "trace-frequent": (f"{dk} trace {FREQUENT} {q} --json | wc -l",

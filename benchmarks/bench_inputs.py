@@ -24,7 +24,7 @@ import time
 
 from bench_trace import peak_rss_mb  # noqa: E402 - the script's folder is on sys.path
 
-DEVKIT = [sys.executable, "-m", "devkit"]
+DEVKIT = [sys.executable, "-P", "-m", "devkit"]
 
 
 def timed(cmd: str) -> float:

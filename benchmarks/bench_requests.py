@@ -117,7 +117,7 @@ def main() -> int:
     home = tempfile.mkdtemp(prefix="devkit-lnav-home-")
     lnav_env = dict(os.environ, HOME=home)
     quoted = " ".join(shlex.quote(str(f)) for f in files)
-    devkit = f"{shlex.quote(sys.executable)} -m devkit"
+    devkit = f"{shlex.quote(sys.executable)} -P -m devkit"
     lnav = f"lnav -n -I {shlex.quote(str(FORMATS))}"
     since_local, until_local = (t.replace("T", " ").rstrip("Z") for t in (args.since, args.until))
     print(f"corpus: {args.corpus} ({size / 1e9:.2f} GB, {len(files)} files); lnav {lnav_version()}; "

@@ -87,7 +87,7 @@ def count(server, index: str) -> int:
 
 
 def run_devkit(url: str, corpus: str, batch: int) -> tuple[float, int]:
-    cmd = [sys.executable, "-m", "devkit", "logs", "ship", corpus, "--es", url, "--index", "bench-devkit",
+    cmd = [sys.executable, "-P", "-m", "devkit", "logs", "ship", corpus, "--es", url, "--index", "bench-devkit",
            "--batch", str(batch), "--tz", "UTC", "--json"]
     start = time.perf_counter()
     out = subprocess.run(cmd, capture_output=True, text=True, cwd=ROOT, check=False)

@@ -51,7 +51,7 @@ def main() -> int:
     size = sum(os.path.getsize(os.path.join(r, f)) for r, _, fs in os.walk(args.corpus) for f in fs)
     corpus = shlex.quote(args.corpus)
     grep_cmd = f"LC_ALL=C grep -rF {shlex.quote(ident)} {corpus} | wc -l"
-    devkit_cmd = f"{shlex.quote(sys.executable)} -m devkit logs trace {shlex.quote(ident)} {corpus} --json | wc -l"
+    devkit_cmd = f"{shlex.quote(sys.executable)} -P -m devkit logs trace {shlex.quote(ident)} {corpus} --json | wc -l"
     timed(f"cat $(find {corpus} -type f) > /dev/null")  # warm the page cache
     results = {}
     for name, cmd in (("grep", grep_cmd), ("devkit", devkit_cmd)):

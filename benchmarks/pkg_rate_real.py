@@ -123,7 +123,7 @@ def git_checkout(root: Path, version: str) -> None:
 
 
 def devkit_score(target: Path) -> tuple[int | None, str]:
-    proc = subprocess.run([sys.executable, "-m", "devkit", "pkg", "rate", str(target), "--json"],
+    proc = subprocess.run([sys.executable, "-P", "-m", "devkit", "pkg", "rate", str(target), "--json"],
                           capture_output=True, text=True, timeout=600, cwd=ROOT)
     if proc.returncode not in (0, 1) or not proc.stdout.strip():
         return None, (proc.stderr.strip().splitlines() or ["?"])[-1][:80]

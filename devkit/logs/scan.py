@@ -558,18 +558,20 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     return events, problems + _matcher_problems(matcher)
 
 
-def raw_hit_count(source: Source, matcher: Matcher, limit: int) -> int:
-    """How many raw hits a plain file holds, up to ``limit`` (the C search only: cheap). Used to
-    tell a search that a few windows answer from one that must read whole files on every core."""
+def estimated_hits(source: Source, matcher: Matcher, sample: int = 8 << 20) -> float:
+    """About how many raw hits a plain file holds, from its first ``sample`` bytes (the C search
+    on a slice: cheap). It only chooses how a search runs, never what it finds."""
     if source.path is None or source.compressed:
-        return 0
+        return 0.0
     try:
         with open(source.path, "rb") as fh:
             size = os.fstat(fh.fileno()).st_size
-            found = find_hits(fh.fileno(), 0, size, matcher, limit)
+            end = min(size, sample)
+            found = find_hits(fh.fileno(), 0, end, matcher, DENSE_HITS)
     except OSError:
-        return 0
-    return limit if found.dense else len(found.hits)
+        return 0.0
+    hits = DENSE_HITS if found.dense else len(found.hits)
+    return hits * size / end if end else 0.0
 
 
 def _matcher_problems(matcher: Matcher) -> list[str]:

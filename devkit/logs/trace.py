@@ -231,14 +231,10 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
 
 
 def _heavy(sources: list[Source], matcher: Matcher, jobs: int) -> bool:
-    """Do the raw hits (the C search, on threads) say that windows alone would be slow?"""
-    from concurrent.futures import ThreadPoolExecutor
+    """Do the raw hits in the head of each file say that windows in one process would be slow?"""
+    from devkit.logs.scan import estimated_hits
 
-    from devkit.logs.scan import raw_hit_count
-
-    with ThreadPoolExecutor(jobs) as pool:
-        counts = pool.map(lambda s: raw_hit_count(s, matcher, HEAVY_HITS + 1), sources)
-        return sum(counts) > HEAVY_HITS
+    return sum(estimated_hits(s, matcher) for s in sources) > HEAVY_HITS
 
 
 def trace(ident: str, paths: Sequence[str], *, field: str | None = None, **kw) -> SearchResult:
