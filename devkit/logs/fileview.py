@@ -21,14 +21,14 @@ class Truncated(Exception):
     """The file ended before the size it had when it was opened."""
 
 
-def segments(fd: int, start: int, end: int, size: int = SEGMENT) -> Iterator[tuple[int, bytearray, int]]:
+def segments(fd: int, start: int, end: int, size: int | None = None) -> Iterator[tuple[int, bytearray, int]]:
     """``(offset, buffer, length)``: ``buffer[:length]`` holds whole lines starting at ``offset``.
 
     The same buffer is reused (it is only valid until the next step); a line longer than a
     segment grows it. The last segment ends at ``end`` even without a newline. Raises
     ``Truncated`` (after yielding everything read) when the file ends before ``end``.
     """
-    buf = bytearray(size)
+    buf = bytearray(SEGMENT if size is None else size)
     carry, pos, base = 0, start, start
     while pos < end:
         if carry == len(buf):  # one line longer than the buffer: make room
