@@ -558,7 +558,7 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     return events, problems + _matcher_problems(matcher)
 
 
-def estimated_hits(source: Source, matcher: Matcher, sample: int = 8 << 20) -> float:
+def estimated_hits(source: Source, matcher: Matcher, sample: int = 1 << 20) -> float:
     """About how many raw hits a plain file holds, from its first ``sample`` bytes (the C search
     on a slice: cheap). It only chooses how a search runs, never what it finds."""
     if source.path is None or source.compressed:

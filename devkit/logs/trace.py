@@ -231,7 +231,7 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
 
 
 def _heavy(sources: list[Source], matcher: Matcher, jobs: int) -> bool:
-    """Do the raw hits in the head of each file say that windows in one process would be slow?"""
+    """Do the raw hits in the head (1 MB) of each file say that windows in one process would be slow?"""
     from devkit.logs.scan import estimated_hits
 
     return sum(estimated_hits(s, matcher) for s in sources) > HEAVY_HITS
