@@ -7,9 +7,10 @@ message can name them. Plain files only (a compressed one would have to be unpac
 
 from __future__ import annotations
 
-import mmap
+import os
 from typing import Sequence
 
+from devkit.logs.fileview import FileView
 from devkit.logs.sources import expand_paths
 
 _WORD = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789_-")
@@ -17,12 +18,14 @@ MAX_TOKEN = 200
 
 
 def _token_around(buf, start: int, end: int) -> bytes:
-    lo, hi, size = start, end, len(buf)
-    while lo > 0 and start - lo < MAX_TOKEN and buf[lo - 1] in _WORD:
-        lo -= 1
-    while hi < size and hi - end < MAX_TOKEN and buf[hi] in _WORD:
-        hi += 1
-    return buf[lo:hi]
+    lo = max(0, start - MAX_TOKEN)
+    around = buf[lo:min(len(buf), end + MAX_TOKEN)]
+    a, b = start - lo, end - lo
+    while a > 0 and around[a - 1] in _WORD:
+        a -= 1
+    while b < len(around) and around[b] in _WORD:
+        b += 1
+    return around[a:b]
 
 
 def longer_tokens(paths: Sequence[str], ident: str, limit: int = 3) -> list[str]:
@@ -35,7 +38,8 @@ def longer_tokens(paths: Sequence[str], ident: str, limit: int = 3) -> list[str]
         if source.path is None or source.compressed:
             continue
         try:
-            with open(source.path, "rb") as fh, mmap.mmap(fh.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+            with open(source.path, "rb") as fh:  # read through blocks: a file that shrinks is no crash
+                buf = FileView(fh.fileno(), os.fstat(fh.fileno()).st_size)
                 pos = buf.find(needle)
                 while pos >= 0:
                     token = _token_around(buf, pos, pos + len(needle))
