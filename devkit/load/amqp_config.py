@@ -8,6 +8,7 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 from devkit.errors import InputError
+from devkit.load.bounds import check_run_bounds, check_workers
 from devkit.secrets import mask_url_passwords, normalize_url
 
 DEFAULT_URL = "amqp://guest:guest@localhost:5672/%2F"
@@ -78,18 +79,8 @@ class AmqpLoadConfig:
             _ = parts.port
         except ValueError:
             raise InputError(f"--url has a bad port: {self.safe_url!r}") from None
-        if self.count is None and self.duration is None:
-            raise InputError("give -n/--count or --duration to bound the run")
-        if self.count is not None and self.count < 1:
-            raise InputError(f"--count must be at least 1, got {self.count}")
-        if self.duration is not None and self.duration <= 0:
-            raise InputError(f"--duration must be positive, got {self.duration}")
-        if self.rate is not None and self.rate <= 0:
-            raise InputError(f"--rate must be positive, got {self.rate}")
-        if not 1 <= self.producers <= MAX_PRODUCERS:
-            raise InputError(f"--producers must be 1 to {MAX_PRODUCERS} (one process each), got {self.producers}")
-        if self.count is not None and self.producers > self.count:
-            raise InputError(f"--producers {self.producers} is more than --count {self.count}")
+        check_run_bounds(self.count, self.duration, self.rate)
+        check_workers("--producers", self.producers, self.count, most=MAX_PRODUCERS)  # one process each
         if self.window < 1:
             raise InputError(f"--window must be at least 1, got {self.window}")
         for name in ([self.queue] if self.queue is not None else []) + list(self.queues):

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 from devkit.errors import InputError
+from devkit.load.bounds import check_run_bounds
 from devkit.load.stats import percentiles_ms
 from devkit.load.verdict import ExitVerdict
 from devkit.secrets import mask_url_passwords, normalize_url
@@ -63,13 +64,8 @@ class HttpLoadConfig:
             _ = parts.port
         except ValueError:
             raise InputError(f"URL has a bad port: {self.safe_url!r}") from None
-        if self.count is None and self.duration is None:
-            raise InputError("give -n/--count or --duration to bound the run")
-        if self.count is not None and self.count < 1:
-            raise InputError(f"--count must be at least 1, got {self.count}")
-        if self.rate is not None and self.rate <= 0:
-            raise InputError(f"--rate must be positive, got {self.rate}")
-        if self.concurrency < 1:
+        check_run_bounds(self.count, self.duration, self.rate)
+        if self.concurrency < 1:  # more threads than requests just idle: no upper bound
             raise InputError(f"--concurrency must be at least 1, got {self.concurrency}")
         if not _TOKEN.match(self.method):
             raise InputError(f"-X {self.method!r} is not an HTTP method (letters such as GET or POST, no spaces)")

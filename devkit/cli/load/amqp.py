@@ -74,10 +74,6 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
         run_amqp_load,
     )
 
-    if count is None and duration is None:
-        raise click.UsageError("give -n/--count or --duration to bound the run")
-    if count is not None and duration is not None:
-        raise click.UsageError("use either -n/--count or --duration, not both")
     if queue is not None and queues_pattern:
         raise click.UsageError("use either --queue or --queues, not both")
     queues = expand_queue_pattern(queues_pattern, queue_count or producers) if queues_pattern else []

@@ -49,8 +49,6 @@ def http(url, count, duration, rate, concurrency, method, extra_headers, data, d
     from devkit.errors import InputError
     from devkit.load import HttpLoadConfig, run_http_load
 
-    if count is not None and duration is not None:
-        raise click.UsageError("use either -n/--count or --duration, not both")
     if data is not None and data_file is not None:
         raise click.UsageError("use either --data or --data-file, not both")
     headers = {}

@@ -13,6 +13,7 @@ from datetime import datetime, timezone
 from urllib.parse import unquote, urlsplit
 
 from devkit.errors import InputError
+from devkit.load.bounds import check_run_bounds, check_workers
 from devkit.secrets import mask_url_passwords
 
 DEFAULT_BROKER = "amqp://guest:guest@localhost:5672//"
@@ -73,19 +74,8 @@ class CeleryLoadConfig:
             raise InputError(f"--args must be a JSON list, got {type(self.args).__name__}")
         if not isinstance(self.kwargs, dict):
             raise InputError(f"--kwargs must be a JSON object, got {type(self.kwargs).__name__}")
-        if self.count is None and self.duration is None:
-            raise InputError("give -n/--count or --duration to bound the run")
-        if self.count is not None and self.duration is not None:
-            raise InputError("use either -n/--count or --duration, not both")
-        if self.count is not None and self.count < 1:
-            raise InputError(f"--count must be at least 1, got {self.count}")
-        for name, value in (("--duration", self.duration), ("--rate", self.rate)):
-            if value is not None and not (value > 0 and math.isfinite(value)):
-                raise InputError(f"{name} must be a positive number, got {value}")
-        if self.concurrency < 1:
-            raise InputError(f"--concurrency must be at least 1, got {self.concurrency}")
-        if self.count is not None and self.concurrency > self.count:
-            raise InputError(f"--concurrency {self.concurrency} is more than --count {self.count}")
+        check_run_bounds(self.count, self.duration, self.rate)
+        check_workers("--concurrency", self.concurrency, self.count)
         if self.window < 1:
             raise InputError(f"--window must be at least 1, got {self.window}")
         if self.countdown is not None and self.eta is not None:
