@@ -4,7 +4,7 @@
  * is counted. In Python that is two passes over the data (bytes.find, then bytes.count, which
  * checks one byte at a time). Here each 256 KiB block is searched with glibc's memmem and its
  * newlines counted by a loop the compiler vectorises, while the block is still in cache: the
- * data is read from memory once. Both functions take any buffer (bytes, bytearray, mmap) and
+ * data is read from memory once. All functions take any buffer (bytes, bytearray, mmap) and
  * release the GIL. devkit/logs/scan.py falls back to pure Python when this was not built.
  */
 #define PY_SSIZE_T_CLEAN
@@ -33,6 +33,24 @@ newlines_in(const unsigned char *p, Py_ssize_t start, Py_ssize_t end)
     for (; i < end; i++)
         n += (p[i] == '\n');
     return n;
+}
+
+/* Room for `need` entries in *arr, doubling from `first`; 0 when out of memory. Runs without the
+ * GIL, hence the raw allocator. */
+static int
+reserve(Py_ssize_t **arr, size_t *cap, size_t need, size_t first)
+{
+    if (need <= *cap)
+        return 1;
+    size_t ncap = *cap ? *cap * 2 : first;
+    while (ncap < need)
+        ncap *= 2;
+    Py_ssize_t *grown = PyMem_RawRealloc(*arr, ncap * sizeof(Py_ssize_t));
+    if (grown == NULL)
+        return 0;
+    *arr = grown;
+    *cap = ncap;
+    return 1;
 }
 
 static PyObject *
@@ -96,15 +114,9 @@ scan(PyObject *self, PyObject *args)
                 overflow = 1;
                 break;
             }
-            if (2 * count + 2 > cap) {
-                size_t ncap = cap ? cap * 2 : 64;
-                Py_ssize_t *grown = PyMem_RawRealloc(hits, ncap * sizeof(Py_ssize_t));
-                if (grown == NULL) {
-                    nomem = 1;
-                    break;
-                }
-                hits = grown;
-                cap = ncap;
+            if (!reserve(&hits, &cap, 2 * count + 2, 64)) {
+                nomem = 1;
+                break;
             }
             hits[2 * count] = off;
             hits[2 * count + 1] = (Py_ssize_t)total;
@@ -181,15 +193,9 @@ long_lines(PyObject *self, PyObject *args)
         Py_ssize_t ls = pos;
         while (ls > start && b[ls - 1] != '\n')
             ls--;
-        if (count + 1 > cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            Py_ssize_t *grown = PyMem_RawRealloc(found, ncap * sizeof(Py_ssize_t));
-            if (grown == NULL) {
-                nomem = 1;
-                break;
-            }
-            found = grown;
-            cap = ncap;
+        if (!reserve(&found, &cap, count + 1, 16)) {
+            nomem = 1;
+            break;
         }
         found[count++] = ls;
         const unsigned char *le = memchr(b + cend, '\n', (size_t)(end - cend));
