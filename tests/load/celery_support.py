@@ -19,6 +19,7 @@ import uuid
 from pathlib import Path
 
 import pytest
+from load_support import close_broker_connections
 from services import missing_service, require_rabbitmq
 
 APP_DIR = Path(__file__).resolve().parent / "celery_app"
@@ -198,22 +199,4 @@ def report(proc) -> dict:
 def close_connections(run_id: str, roles: tuple[str, ...], timeout: float = 20.0) -> int:
     """Close, server side, only the connections of one devkit run (named after its run ID and
     their role: control, tracker, publisher N), once one of each role is up."""
-    import shutil
-
-    ctl = shutil.which("rabbitmqctl") or "/usr/sbin/rabbitmqctl"
-    if not os.path.exists(ctl):
-        missing_service("rabbitmqctl is not installed (apt-get install rabbitmq-server)")
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        listing = subprocess.run([ctl, "list_connections", "pid", "client_properties", "-q"],
-                                 capture_output=True, text=True, timeout=30, check=True).stdout
-        ours = [line for line in listing.splitlines()
-                if any(f"devkit-load-celery {run_id} {role}" in line for role in roles)]
-        pids = [line.split("\t", 1)[0] for line in ours]
-        if len(pids) >= len(roles):
-            for pid in pids:
-                subprocess.run([ctl, "close_connection", pid, "devkit test: broker goes away"],
-                               capture_output=True, text=True, timeout=30, check=False)
-            return len(pids)
-        time.sleep(0.2)
-    raise AssertionError(f"no connection of run {run_id} showed up within {timeout}s")
+    return close_broker_connections([f"devkit-load-celery {run_id} {role}" for role in roles], len(roles), timeout)

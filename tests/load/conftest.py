@@ -11,7 +11,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from services import require_binary, require_rabbitmq
+from load_support import close_broker_connections
+from services import require_rabbitmq
 
 URL = "amqp://guest:guest@127.0.0.1:5672/%2F"
 
@@ -104,23 +105,7 @@ class Broker:
     def close_connections_of(self, run_id: str, expected: int = 1, timeout: float = 20.0, role: str = "") -> int:
         """Close, from the server side, only the connections this run opened (by name), once
         *expected* of them are up; with *role* ("consumer", "producer") only those."""
-        ctl = require_binary("rabbitmqctl", "apt-get install rabbitmq-server")
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            listing = subprocess.run(
-                [ctl, "list_connections", "pid", "client_properties", "-q"],
-                capture_output=True, text=True, timeout=30, check=True,
-            ).stdout
-            ours = [line for line in listing.splitlines() if f"devkit-load {run_id} {role}" in line]
-            ours.sort(key=lambda line: " consumer " not in line)  # consumers first: deterministic
-            pids = [line.split("\t", 1)[0] for line in ours]
-            if len(pids) >= expected:
-                for pid in pids:
-                    subprocess.run([ctl, "close_connection", pid, "devkit test: broker goes away"],
-                                   capture_output=True, text=True, timeout=30, check=False)
-                return len(pids)
-            time.sleep(0.3)
-        raise AssertionError(f"no connection of run {run_id} showed up within {timeout}s")
+        return close_broker_connections([f"devkit-load {run_id} {role}"], expected, timeout)
 
 
 @pytest.fixture

@@ -3,11 +3,35 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import time
+
+from services import require_binary
 
 
 def run_json(result) -> dict:
     """The --json document a CLI run printed (stdout only)."""
     return json.loads(result.stdout.strip().splitlines()[-1])
+
+
+def close_broker_connections(marks: list[str], expected: int, timeout: float = 20.0) -> int:
+    """Close, from the server side, only the connections whose client name holds one of *marks*
+    (devkit names them after the run ID and their role), once *expected* of them are up."""
+    ctl = require_binary("rabbitmqctl", "apt-get install rabbitmq-server")
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        listing = subprocess.run([ctl, "list_connections", "pid", "client_properties", "-q"],
+                                 capture_output=True, text=True, timeout=30, check=True).stdout
+        ours = [line for line in listing.splitlines() if any(mark in line for mark in marks)]
+        ours.sort(key=lambda line: " consumer " not in line)  # consumers first: deterministic
+        pids = [line.split("\t", 1)[0] for line in ours]
+        if len(pids) >= expected:
+            for pid in pids:
+                subprocess.run([ctl, "close_connection", pid, "devkit test: broker goes away"],
+                               capture_output=True, text=True, timeout=30, check=False)
+            return len(pids)
+        time.sleep(0.2)
+    raise AssertionError(f"{expected} connection(s) named {marks} did not show up within {timeout}s")
 
 
 def children_of(pid: int) -> list[int]:
