@@ -74,6 +74,10 @@ class AmqpLoadResult(ExitVerdict):
     stopped_by: str | None = None  # "Ctrl-C" or "SIGTERM" when interrupted
     left_in_queues: dict[str, int] | None = None  # messages waiting in each queue after the run
 
+    shortfall_counts = (("nacked", "nacked"), ("returned", "returned"), ("unconfirmed", "unconfirmed"),
+                        ("lost", "lost"))
+    verdict_lead = "not every message made it"
+
     @property
     def ok(self) -> bool:
         """True when every message was confirmed (and received with ``consume``)."""

@@ -127,6 +127,10 @@ class HttpLoadResult(ExitVerdict):
     bodies_capped: int = 0  # responses whose body was longer than max_body (read up to it only)
     fatal: str | None = None  # an unexpected error that stopped the run (one line)
 
+    shortfall_counts = (("failed", "failed"), ("id_mismatched", "with another ID"),
+                        ("id_missing", "without the ID header"), ("bad_status", "with status >= 400"))
+    verdict_lead = "not every request came back right"
+
     @property
     def bad_status(self) -> int:
         return sum(n for code, n in self.status_counts.items() if int(code) >= 400)
@@ -138,10 +142,7 @@ class HttpLoadResult(ExitVerdict):
 
     @property
     def ok(self) -> bool:
-        return not (
-            self.failed or self.id_mismatched or self.id_missing or self.bad_status or self.interrupted
-            or (self.requested is not None and self.sent < self.requested)
-        )
+        return not self.shortfall()
 
     def to_dict(self) -> dict:
         return {

@@ -118,7 +118,7 @@ def amqp(url, queue, queues_pattern, queue_count, exchange, routing_key, count, 
     for message in result.errors:
         term.error(message)
     if not result.ok and not result.errors:
-        term.error(_verdict(result))
+        term.error(result.verdict)
     return result.exit_code
 
 
@@ -206,14 +206,3 @@ def _render_summary(term, cfg, result) -> None:
     for row in rows:
         table.add_row(*row)
     term.out.print(table)
-
-
-def _verdict(result) -> str:
-    missing = []
-    if result.requested is not None and result.sent < result.requested:
-        missing.append(f"{result.requested - result.sent:,} never sent")
-    for name in ("nacked", "returned", "unconfirmed", "lost"):
-        value = getattr(result, name)
-        if value:
-            missing.append(f"{value:,} {name}")
-    return "not every message made it: " + (", ".join(missing) or "see the summary")

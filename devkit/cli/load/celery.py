@@ -115,7 +115,7 @@ def celery(task_name, args_json, kwargs_json, broker, result_backend, count, dur
     for message in result.errors:
         term.error(message)
     if not result.ok and not result.errors:
-        term.error(_verdict(result))
+        term.error(result.verdict)
     return result.exit_code
 
 
@@ -259,14 +259,3 @@ def _render(term, r) -> None:
         if failure.get("traceback"):
             for line in visible(failure["traceback"]).rstrip("\n").splitlines():
                 term.out.print("    " + line, soft_wrap=True)
-
-
-def _verdict(r) -> str:
-    problems = []
-    if r.requested is not None and r.sent < r.requested:
-        problems.append(f"{r.requested - r.sent:,} never sent")
-    for name in ("nacked", "returned", "failed", "revoked", "expired", "rejected", "unfinished"):
-        value = getattr(r, name)
-        if value:
-            problems.append(f"{value:,} {name}")
-    return "not every task succeeded: " + (", ".join(problems) or "see the report")

@@ -106,7 +106,7 @@ def http(url, count, duration, rate, concurrency, method, extra_headers, data, d
     elif result.connection_error:
         term.error(f"nothing answered at {cfg.safe_url}: {result.error_examples[0] if result.error_examples else 'no response'}")
     elif not result.ok:
-        term.error(_verdict(result))
+        term.error(result.verdict)
     return result.exit_code
 
 
@@ -137,16 +137,3 @@ def _render(term, cfg, result) -> None:
     term.out.print(table)
     for ex in result.mismatch_examples[:3]:
         term.out.print(f"example: status {ex['status']}, sent {ex['sent']}, got {ex['received']}", soft_wrap=True)
-
-
-def _verdict(result) -> str:
-    parts = []
-    for label, value in (("failed", result.failed), ("with another ID", result.id_mismatched),
-                         ("without the ID header", result.id_missing), ("with status >= 400", result.bad_status)):
-        if value:
-            parts.append(f"{value:,} {label}")
-    if result.requested is not None and result.sent < result.requested:
-        parts.append(f"{result.requested - result.sent:,} never sent")
-    if result.interrupted:
-        parts.append("interrupted")
-    return "not every request came back right: " + (", ".join(parts) or "see the summary")

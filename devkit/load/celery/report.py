@@ -75,6 +75,10 @@ class CeleryLoadResult(ExitVerdict):
     interrupted: bool = False
     signal: int | None = None
 
+    shortfall_counts = tuple((name, name) for name in
+                             ("nacked", "returned", "failed", "revoked", "expired", "rejected", "unfinished"))
+    verdict_lead = "not every task succeeded"
+
     @property
     def ok(self) -> bool:
         """True when every requested task was confirmed and reached SUCCESS."""
