@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from devkit.logs.timestamps import format_utc
 
-_UNSET = object()
+class _Unset:
+    """"Not normalised yet": one object, also after pickling (events cross process boundaries)."""
+
+    __slots__ = ()
+
+    def __reduce__(self) -> str:
+        return "_UNSET"
+
+
+_UNSET = _Unset()
 _SLOTS = ("source", "line_numbers", "raw", "format", "ts", "level", "service", "message", "traceback", "fields",
           "source_index", "ts_inherited", "correlation_id", "status", "duration", "ts_naive", "ts_resolution",
           "wrapper")

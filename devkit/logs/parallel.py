@@ -11,9 +11,11 @@ few batches, so a source that is ahead waits: memory stays bounded whatever the 
 
 from __future__ import annotations
 
+import math
 import signal
 import struct
 from array import array
+from contextlib import contextmanager
 from heapq import merge as heap_merge
 from typing import Callable, Iterator
 
@@ -90,38 +92,73 @@ def worth_it(sources: list[Source], jobs: int) -> bool:
             and sum(s.size for s in sources) >= 8 << 20)
 
 
+class Merged:
+    """The rendered events of every source in time order, as the caller writes them: ``chunks``
+    gives ready output bytes (each plain line's offset from the first time inserted), iterating
+    gives ``(time, rendered bytes, offset position)`` per event. Workers are forked per source
+    and reaped when the iteration ends or is closed (a closed pipe downstream, Ctrl-C); their
+    problems are appended to ``problems`` at the end."""
+
+    def __init__(self, sources: list[Source], zone: Zone, render: Render, text_mode: bool,
+                 problems: list[str], events: SourceEvents | None) -> None:
+        self.sources, self.zone, self.render, self.text_mode = sources, zone, render, text_mode
+        self.problems, self.events = problems, events
+
+    def __iter__(self) -> Iterator[tuple[float | None, bytes, int]]:
+        with self._workers() as conns:
+            streams = [_stream(conn, index, self.problems) for index, conn in enumerate(conns)]
+            for key, _index, _seq, ts, data, cut in heap_merge(*streams):
+                yield (None if key == _NO_TIME else ts), data, cut
+
+    def chunks(self, origin: float | None = None, limit: int = 1 << 18) -> Iterator[tuple[bytes, int]]:
+        """``(output bytes, events in them)``, about ``limit`` bytes at a time, merged in C."""
+        with self._workers() as conns:
+            batches: list[bytes | None] = [_EMPTY] * len(conns)
+            state = array("q", bytes(16 * len(conns)))
+            at = math.nan if origin is None else origin
+            while True:
+                out, n, at, stalled = merge_batches(batches, state, at, limit)
+                if n:
+                    yield out, n
+                if stalled == -1:
+                    return
+                if stalled >= 0:
+                    data = conns[stalled].recv_bytes()
+                    batches[stalled] = data or None
+                    state[2 * stalled] = state[2 * stalled + 1] = 0
+                    if not data:
+                        _take_problems(conns[stalled], self.problems)
+
+    @contextmanager
+    def _workers(self) -> Iterator[list]:
+        import multiprocessing
+
+        ctx = multiprocessing.get_context("fork")
+        procs, conns = [], []
+        try:
+            for s in self.sources:
+                parent, child = ctx.Pipe(duplex=False)
+                proc = ctx.Process(target=_worker, args=(s, self.zone, self.text_mode, self.render, child,
+                                                         self.events), daemon=True)
+                proc.start()
+                child.close()
+                procs.append(proc)
+                conns.append(parent)
+            yield conns
+        finally:
+            for conn in conns:
+                conn.close()
+            for proc in procs:
+                if proc.is_alive():
+                    proc.terminate()
+            for proc in procs:
+                proc.join(5)
+
+
 def merge_rendered(sources: list[Source], zone: Zone, render: Render, *, text_mode: bool = False,
-                   problems: list[str] | None = None,
-                   events: SourceEvents | None = None) -> Iterator[tuple[float | None, bytes, int]]:
-    """``(time, rendered bytes, offset position)`` of every event of every source, in time order.
-
-    Workers are forked per source and reaped when the iterator ends or is closed (a closed pipe
-    downstream, Ctrl-C); their problems are appended to ``problems`` at the end.
-    """
-    import multiprocessing
-
-    problems = [] if problems is None else problems
-    ctx = multiprocessing.get_context("fork")
-    procs, conns = [], []
-    try:
-        for s in sources:
-            parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(s, zone, text_mode, render, child, events), daemon=True)
-            proc.start()
-            child.close()
-            procs.append(proc)
-            conns.append(parent)
-        streams = [_stream(conn, index, problems) for index, conn in enumerate(conns)]
-        for key, _index, _seq, ts, data, cut in heap_merge(*streams):
-            yield (None if key == _NO_TIME else ts), data, cut
-    finally:
-        for conn in conns:
-            conn.close()
-        for proc in procs:
-            if proc.is_alive():
-                proc.terminate()
-        for proc in procs:
-            proc.join(5)
+                   problems: list[str] | None = None, events: SourceEvents | None = None) -> Merged:
+    """Every event of every source rendered by ``render`` on one process per source, in time order."""
+    return Merged(sources, zone, render, text_mode, [] if problems is None else problems, events)
 
 
 def _stream(conn, index: int, problems: list[str]) -> Iterator[tuple]:
@@ -133,8 +170,51 @@ def _stream(conn, index: int, problems: list[str]) -> Iterator[tuple]:
         for ts, text, cut in _decode(data):
             yield ts, index, seq, ts, text, cut
             seq += 1
+    _take_problems(conn, problems)
+
+
+def _take_problems(conn, problems: list[str]) -> None:
     for text, is_note in conn.recv():
         problems.append(Note(text) if is_note else text)
 
 
-__all__ = ["merge_rendered", "worth_it", "Render"]
+def _merge_batches_py(batches: list[bytes | None], state: array, origin: float, limit: int
+                      ) -> tuple[bytes, int, float, int]:
+    """``_speedups.merge_batches`` in Python (same results; the reference its test holds it to)."""
+    views = {i: list(_decode(b)) for i, b in enumerate(batches) if b is not None}
+    for i, items in views.items():
+        if state[2 * i] >= len(items):
+            return b"", 0, origin, i
+    out: list[bytes] = []
+    size = count = 0
+    while views:
+        best = min(views, key=lambda i: (views[i][state[2 * i]][0], i))
+        ts, data, cut = views[best][state[2 * best]]
+        if cut >= 0:
+            if ts == _NO_TIME:
+                off = "-"
+            else:
+                origin = ts if math.isnan(origin) else origin
+                off = f"{ts - origin:+.3f}s"
+            data = data[:cut] + off.encode() + data[cut:]
+        out.append(data)
+        size += len(data)
+        count += 1
+        state[2 * best] += 1
+        state[2 * best + 1] += len(views[best][state[2 * best] - 1][1])
+        if state[2 * best] >= len(views[best]):
+            return b"".join(out), count, origin, best
+        if size >= limit:
+            return b"".join(out), count, origin, -2
+    return b"".join(out), count, origin, -1
+
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules)
+    from devkit.logs._speedups import merge_batches
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    merge_batches = _merge_batches_py
+
+_EMPTY = _HEADER.pack(0)
+
+
+__all__ = ["Merged", "merge_rendered", "worth_it", "Render"]

@@ -458,11 +458,22 @@ class _CachedClassifier:
 
 
 def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]],
-                 lines: int = 0) -> list[Event] | None:
+                 lines: int = 0, procs: int = 1) -> list[Event] | None:
     """The matching events around raw hits, one window each; None when windows would cost more
     than reading the file whole: past ``DENSE_WINDOWS`` windows and one per ``1 / DENSE_RATIO``
-    of its ``lines``."""
+    of its ``lines``. ``procs`` > 1: the hits are shared between that many processes."""
     limit = max(DENSE_WINDOWS, int(lines * DENSE_RATIO))
+    if procs > 1 and len(hits) >= SPLIT_HITS:
+        found = _windows_on_processes(buf, reading, matcher, hits, limit, procs)
+    else:
+        found = _windows(buf, reading, matcher, hits, limit)
+    return None if found is None else [found[k] for k in sorted(found)]
+
+
+def _windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]], limit: int
+             ) -> dict[int, Event] | None:
+    """The events around ``hits`` by first line (None past ``limit`` windows). Each window is
+    read on its own, so any share of the hits gives the events of that share."""
     cls = _CachedClassifier(reading.cls)
     found: dict[int, Event] = {}
     win_start = win_end = -1
@@ -488,7 +499,77 @@ def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, 
         target = next((ev for ev in events if lineno in ev.line_numbers), None)
         if target is not None and target.line not in found and matcher.matches(target):
             found[target.line] = target
-    return [found[k] for k in sorted(found)]
+    return found
+
+
+SPLIT_HITS = 4000  # fewer hits than this are not worth a second process
+
+
+def _windows_on_processes(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]], limit: int,
+                          procs: int) -> dict[int, Event] | None:
+    """``_windows`` over ``procs`` shares of the hits, the first share here, the others in forked
+    children (the file is read with ``pread``, so they read it too). The same event found from
+    two shares (a hit each side of a cut) is one event: the first share's, as one pass keeps it.
+    A child that fails (killed, out of memory) has its share done here instead."""
+    import pickle
+    import signal
+
+    step = -(-len(hits) // procs)
+    shares = [hits[i:i + step] for i in range(0, len(hits), step)]
+    children: list[tuple[int, int]] = []
+    try:
+        for share in shares[1:]:
+            rfd, wfd = os.pipe()
+            pid = os.fork()
+            if pid == 0:  # the child: its share, pickled down the pipe, then gone without cleanup
+                code = 1
+                try:
+                    os.close(rfd)
+                    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a run ends
+                    before = len(getattr(matcher, "gave_up", ()))
+                    found = _windows(buf, reading, matcher, share, limit)
+                    gave_up = getattr(matcher, "gave_up", [])[before:]
+                    data = pickle.dumps((found, gave_up, bool(getattr(buf, "truncated", False))),
+                                        pickle.HIGHEST_PROTOCOL)
+                    with open(wfd, "wb") as out:
+                        out.write(data)
+                    code = 0
+                finally:
+                    os._exit(code)
+            os.close(wfd)
+            children.append((pid, rfd))
+        results = [(_windows(buf, reading, matcher, shares[0], limit), [], False)]
+        for k, (pid, rfd) in enumerate(children, 1):
+            with open(rfd, "rb") as pipe:
+                data = pipe.read()
+            children[k - 1] = (pid, -1)
+            os.waitpid(pid, 0)
+            children[k - 1] = (-1, -1)
+            try:
+                results.append(pickle.loads(data))
+            except Exception:  # nothing or half of it came back: do the share here
+                results.append((_windows(buf, reading, matcher, shares[k], limit), [], False))
+    finally:
+        for pid, rfd in children:
+            if rfd >= 0:
+                os.close(rfd)
+            if pid > 0:
+                try:
+                    os.kill(pid, signal.SIGTERM)
+                    os.waitpid(pid, 0)
+                except OSError:
+                    pass
+    found: dict[int, Event] = {}
+    for part, gave_up, truncated in results:
+        if part is None:  # one share alone had more windows than a full read costs
+            return None
+        for line, ev in part.items():
+            found.setdefault(line, ev)
+        if gave_up:
+            matcher.gave_up.extend(gave_up)  # type: ignore[attr-defined]
+        if truncated:
+            buf.truncated = True
+    return found
 
 
 def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
@@ -532,12 +613,13 @@ def truncated_note(name: str, at: int, size: int) -> str:
 
 def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
                 pool: Executor | None = None, window: tuple[float | None, float | None] | None = None,
-                ) -> tuple[list[Event], list[str]]:
+                procs: int = 1) -> tuple[list[Event], list[str]]:
     """Matching events of one source and the problems met reading it (never raises for bad input).
 
     ``pool``: threads to share one big file's raw search (the C scan releases the GIL). With a time
     ``window`` (since, until) only the byte range that can hold it is searched, when the file is in
-    time order (``devkit.logs.timeseek``); the caller still filters the events.
+    time order (``devkit.logs.timeseek``); the caller still filters the events. ``procs``: processes
+    the windows around many hits may be shared between (from a single-threaded process only: it forks).
     """
     problems: list[str] = []
     if source.path is None:
@@ -548,13 +630,13 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     fh = open_for_scan(source, problems, text_mode)
     if fh is None:
         return [], problems
-    events = _scan_file(fh, source, matcher, zone, problems, pool, window)
+    events = _scan_file(fh, source, matcher, zone, problems, pool, window, procs)
     if fh.name == source.path and any(has_gap(ev.raw) for ev in events):
         # NUL gaps in what we found: the full read drops them, so search a gap-free copy instead
         del problems[:]
         _matcher_problems(matcher)
         fh = open_for_scan(source, problems, text_mode, copy=True)
-        events = [] if fh is None else _scan_file(fh, source, matcher, zone, problems, pool, window)
+        events = [] if fh is None else _scan_file(fh, source, matcher, zone, problems, pool, window, procs)
     return events, problems + _matcher_problems(matcher)
 
 
@@ -581,7 +663,8 @@ def _matcher_problems(matcher: Matcher) -> list[str]:
 
 
 def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[str],
-               pool: Executor | None, window: tuple[float | None, float | None] | None = None) -> list[Event]:
+               pool: Executor | None, window: tuple[float | None, float | None] | None = None,
+               procs: int = 1) -> list[Event]:
     """The raw search of one opened file, windows around its hits (or a full read when dense)."""
     with fh:
         try:
@@ -599,7 +682,7 @@ def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[
                 found = find_hits(fd, start, end, matcher, DENSE_HITS, reading.splits)
                 found.hits = [(off, line + before) for off, line in found.hits]
             view = FileView(fd, found.truncated_at if found.truncated_at is not None else size)
-            events = None if found.dense else scan_windows(view, reading, matcher, found.hits, found.newlines)
+            events = None if found.dense else scan_windows(view, reading, matcher, found.hits, found.newlines, procs)
             if events is None:
                 events = _read_whole(file_lines(fd, min(len(view), end), start, before), reading, matcher)
             if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:

@@ -7,6 +7,7 @@ local time by default. Everything downstream compares plain floats.
 from __future__ import annotations
 
 import calendar
+import math
 import re
 import time
 from datetime import datetime, timedelta, timezone, tzinfo
@@ -182,10 +183,31 @@ def bsd_to_epoch(m: re.Match, zone: Zone, now: float | None = None) -> float | N
 
 
 def format_utc(ts: float | None) -> str | None:
-    """ISO 8601 in UTC with milliseconds and an explicit offset."""
+    """ISO 8601 in UTC with milliseconds and an explicit offset.
+
+    Every event of a full read is written with its time, and a log repeats its seconds: the
+    second's text is made once, the milliseconds put in (as ``datetime`` rounds a float to
+    microseconds, half to even, then ``isoformat`` cuts to milliseconds).
+    """
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+    if not 0.0 <= ts < 253402300799.0:  # before 1970 or near year 9999: datetime says it (or raises)
+        return datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+    frac, whole = math.modf(ts)
+    us = round(frac * 1e6)
+    if us >= 1000000:
+        us -= 1000000
+        whole += 1.0
+    sec = int(whole)
+    head = _SECONDS.get(sec)
+    if head is None:
+        if len(_SECONDS) > 4096:
+            _SECONDS.clear()
+        head = _SECONDS[sec] = datetime.fromtimestamp(sec, timezone.utc).isoformat()[:-6]
+    return f"{head}.{us // 1000:03d}+00:00"
+
+
+_SECONDS: dict[int, str] = {}  # whole second -> "YYYY-MM-DDTHH:MM:SS"
 
 
 _OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")

@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import TYPE_CHECKING, Callable, Iterator, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
 from devkit.logs.event import Event
 from devkit.logs.filters import EventFilter
@@ -162,19 +162,19 @@ def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher
     return SearchResult(merged, problems, len(sources), total, query)
 
 
-HEAVY_HITS = 3000  # past this many raw hits, a streamed search reads its sources on every core
+HEAVY_HITS = 3000  # past this many raw hits (estimated), a streamed search reads its sources on every core
 
 
 @dataclass
 class RenderedSearch:
     """A search whose events are rendered as they are found, never all held: ``lines`` yields
-    ``(time, bytes, offset position)`` in time order; ``problems`` and ``count`` are complete
-    once it is exhausted."""
+    ``(time, bytes, offset position)`` in time order (and, from a parallel read, ready output
+    ``chunks``); ``problems`` and ``count`` are complete once it is exhausted."""
 
     sources: list[Source]
     problems: list[str]
     query: str
-    _lines: Iterator[tuple[float | None, bytes, int]] = field(default=iter(()))
+    _lines: Iterable[tuple[float | None, bytes, int]] = field(default=())
     count: int = 0
 
     @property
@@ -185,10 +185,28 @@ class RenderedSearch:
     def bytes_scanned(self) -> int:
         return sum(s.size for s in self.sources)
 
-    def lines(self) -> Iterator[tuple[float | None, bytes, int]]:
-        for item in self._lines:
-            self.count += 1
+    def lines(self) -> "_Counted":
+        return _Counted(self)
+
+
+class _Counted:
+    """A search's lines, counted into it as they are taken (per event, or per chunk)."""
+
+    def __init__(self, run: RenderedSearch) -> None:
+        self.run = run
+        chunks = getattr(run._lines, "chunks", None)
+        if chunks is not None:
+            self.chunks = self._chunks
+
+    def __iter__(self) -> Iterator[tuple[float | None, bytes, int]]:
+        for item in self.run._lines:
+            self.run.count += 1
             yield item
+
+    def _chunks(self, origin: float | None = None) -> Iterator[tuple[bytes, int]]:
+        for data, n in self.run._lines.chunks(origin):  # type: ignore[attr-defined]
+            self.run.count += n
+            yield data, n
 
 
 def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *, query: str,
@@ -211,30 +229,35 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
                 ev.correlation_id = ident
             yield ev
 
+    estimates = _estimated_hits(sources, matcher) if worth_it(sources, jobs) else {}
+    total = sum(estimates.values())
+
     def source_events(s: Source, probs: list[str]) -> Iterator[Event]:
-        events, found = scan_source(s, matcher, zone, text_mode, None, event_filter.window)
+        # in its own worker; a file with most of the hits shares its windows with more processes
+        procs = jobs if total and estimates.get(s.index, 0) * 2 >= total else 1
+        events, found = scan_source(s, matcher, zone, text_mode, None, event_filter.window, procs)
         probs.extend(found)
         return named(event_filter.apply(iter(events)))
 
-    def lines() -> Iterator[tuple[float | None, bytes, int]]:
-        if worth_it(sources, jobs) and _heavy(sources, matcher, jobs):
-            yield from merge_rendered(sources, zone, render, text_mode=text_mode, problems=problems,
-                                      events=source_events)
-            return
+    def windows() -> Iterator[tuple[float | None, bytes, int]]:
         result = _search_sources(sources, problems, matcher, query=query, zone=zone, text_mode=text_mode,
                                  jobs=jobs, event_filter=event_filter)
         for ev in named(iter(result.events)):
             text, cut = render(ev)
             yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
 
-    return RenderedSearch(sources, problems, query, lines())
+    if total > HEAVY_HITS:
+        return RenderedSearch(sources, problems, query, merge_rendered(
+            sources, zone, render, text_mode=text_mode, problems=problems, events=source_events))
+    return RenderedSearch(sources, problems, query, windows())
 
 
-def _heavy(sources: list[Source], matcher: Matcher, jobs: int) -> bool:
-    """Do the raw hits in the head (1 MB) of each file say that windows in one process would be slow?"""
+def _estimated_hits(sources: list[Source], matcher: Matcher) -> dict[int, float]:
+    """About how many raw hits each file holds, from its head (1 MB): whether windows in one
+    process would be slow, and which files deserve more than one process."""
     from devkit.logs.scan import estimated_hits
 
-    return sum(estimated_hits(s, matcher) for s in sources) > HEAVY_HITS
+    return {s.index: estimated_hits(s, matcher) for s in sources}
 
 
 def trace(ident: str, paths: Sequence[str], *, field: str | None = None, **kw) -> SearchResult:
@@ -291,17 +314,19 @@ class MergeRun:
     def events(self) -> Iterator[Event]:
         return self.event_filter.apply(merge_events(self.source_events(s) for s in self.sources))
 
-    def rendered(self, render: "Render", jobs: int | None = None) -> Iterator[tuple[float | None, bytes, int]]:
+    def rendered(self, render: "Render", jobs: int | None = None) -> Iterable[tuple[float | None, bytes, int]]:
         """``(time, bytes, offset position)`` per event, in the order of ``events``, each event turned
         into bytes by ``render``: on one process per source when there is enough to share, so a
-        full read of several files uses every core."""
+        full read of several files uses every core (then also as ready output ``chunks``)."""
         from devkit.logs.parallel import merge_rendered, worth_it
 
         jobs = jobs or min(2, os.cpu_count() or 1)
         if worth_it(self.sources, jobs):
-            yield from merge_rendered(self.sources, self.zone, render, text_mode=self.text_mode,
-                                      problems=self.problems, events=self.filtered_events)
-            return
+            return merge_rendered(self.sources, self.zone, render, text_mode=self.text_mode,
+                                  problems=self.problems, events=self.filtered_events)
+        return self._rendered_here(render)
+
+    def _rendered_here(self, render: "Render") -> Iterator[tuple[float | None, bytes, int]]:
         for ev in self.events:
             text, cut = render(ev)
             yield ev.ts, text.encode("utf-8", "surrogateescape"), cut

@@ -186,3 +186,25 @@ def test_trace_equals_full_read_with_container_wrappers(tmp_path, seed, kind, mo
         monkeypatch.setattr(scan, "DENSE_WINDOWS", 3)
         monkeypatch.setattr(scan, "DENSE_RATIO", 0)
     assert_fast_equals_full(paths, ids, paths)
+
+
+@pytest.mark.parametrize("kind", ["plain", "docker", "journald", "kubectl"])
+@pytest.mark.parametrize("seed", range(3))
+def test_windows_shared_between_processes_equal_one_pass(tmp_path, seed, kind, monkeypatch):
+    """A file with most of the hits has its windows shared between forked processes: the events
+    (and their order) are those of one pass, also where a hit each side of a cut finds one event."""
+    from devkit.logs.sources import expand_paths
+
+    rng = random.Random(seed * 7 + len(kind))
+    ids = [f"{rng.getrandbits(40):010x}" for _ in range(3)]
+    path = tmp_path / f"{kind}.log"
+    path.write_text(random_log(rng, ids, 900) if kind == "plain" else random_wrapped_log(rng, ids, kind, 900))
+    monkeypatch.setattr(scan, "SPLIT_HITS", 1)
+    source = expand_paths([str(path)], [])[0]
+    for matcher in [*(IdMatcher(i) for i in ids), PatternMatcher(r"order \w+ is broken|failed for")]:
+        one, _ = scan.scan_source(source, matcher, UTC)
+        assert one, "the test needs hits"
+        for procs in (2, 5):
+            shared, problems = scan.scan_source(source, matcher, UTC, procs=procs)
+            assert shared == one, (matcher, procs)
+            assert problems == []

@@ -141,3 +141,19 @@ def test_durations_axis_and_tree_helpers():
 
     hops = [H(0, None, [1, 3]), H(1, 0, [2]), H(2, 1, []), H(3, 0, []), H(4, None, [])]
     assert tree_prefixes(hops) == ["", "├─ ", "│  └─ ", "└─ ", ""]
+
+
+def test_format_utc_is_what_datetime_writes():
+    """Seconds are cached and milliseconds put in by hand: the text is datetime's, to the rounding."""
+    import random
+    from datetime import datetime, timezone
+
+    from devkit.logs.timestamps import format_utc
+
+    rng = random.Random(5)
+    values = [rng.uniform(0, 4e9) for _ in range(20000)]
+    values += [1795132800 + j / 1e6 for j in range(0, 3_000_000, 997)]
+    values += [1795132800.9999995, 1795132800.9999994999, 1795132800.0000005, 0.0, 1e-7, 0.9999999,
+               253402300798.9999, -1.5, -0.0004]
+    for ts in values:
+        assert format_utc(ts) == datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds"), ts

@@ -66,3 +66,78 @@ def test_trace_without_the_accelerator(monkeypatch, expected):
     monkeypatch.setattr(scan, "count_newlines", scan._count_newlines_py)
     slow = [(e.source, e.line_numbers) for e in trace(demo, [str(EXAMPLES)], zone=Zone.parse("UTC"), jobs=1).events]
     assert fast == slow and len(fast) == len(expected["ids"][0]["events"])
+
+
+def _batches(rng, sources: int) -> list[list[bytes]]:
+    """Random wire batches per source: clocks that tie, jump back, or have no time at all."""
+    from array import array
+
+    from devkit.logs.parallel import _encode
+
+    out = []
+    for _ in range(sources):
+        batches = []
+        for _ in range(rng.randint(0, 4)):
+            n = rng.randint(1, 30)
+            times = array("d", [float("-inf") if rng.random() < 0.1 else float(rng.randint(0, 40)) / 7
+                                for _ in range(n)])
+            texts = [f"{rng.randint(0, 99)} é {'x' * rng.randint(0, 20)}\n".encode() for _ in range(n)]
+            cuts = array("i", [rng.choice([-1, 0, 2]) if rng.random() < 0.01 else 3 for _ in range(n)])
+            batches.append(_encode(times, cuts, texts))
+        out.append(batches)
+    return out
+
+
+def _run_merge(merge, per_source: list[list[bytes]], limit: int, origin: float) -> tuple[bytes, int, float]:
+    """Drive a merge_batches as parallel.Merged.chunks does: refill the stalled source."""
+    from array import array
+
+    from devkit.logs.parallel import _EMPTY
+
+    queues = [list(b) for b in per_source]
+    batches: list = [_EMPTY] * len(queues)
+    state = array("q", bytes(16 * len(queues)))
+    chunks, total = [], 0
+    while True:
+        out, n, origin, stalled = merge(batches, state, origin, limit)
+        chunks.append(out)
+        total += n
+        if stalled == -1:
+            return b"".join(chunks), total, origin
+        if stalled >= 0:
+            batches[stalled] = queues[stalled].pop(0) if queues[stalled] else None
+            state[2 * stalled] = state[2 * stalled + 1] = 0
+
+
+@pytest.mark.parametrize("seed", range(40))
+def test_c_merge_and_python_merge_agree(seed):
+    """The parent of a parallel read merges batches in C: the same bytes, order and offsets as
+    the Python reference, whatever the clocks, ties, limits and empty sources."""
+    import math
+    import random
+
+    from devkit.logs._speedups import merge_batches
+    from devkit.logs.parallel import _decode, _merge_batches_py
+
+    rng = random.Random(seed)
+    per_source = _batches(rng, rng.randint(1, 6))
+    limit = rng.choice([1, 50, 1 << 18])
+    origin = rng.choice([math.nan, 1.0])
+    c = _run_merge(merge_batches, per_source, limit, origin)
+    py = _run_merge(_merge_batches_py, per_source, limit, origin)
+    assert c[:2] == py[:2]
+    assert c[2] == py[2] or (math.isnan(c[2]) and math.isnan(py[2]))
+    assert c[1] == sum(len(list(_decode(b))) for batches in per_source for b in batches)
+
+
+def test_c_merge_keeps_heap_merge_order():
+    """Ties go to the lower source, a source that goes back in time is never reordered."""
+    from array import array
+
+    from devkit.logs._speedups import merge_batches
+    from devkit.logs.parallel import _encode
+
+    a = _encode(array("d", [1.0, 0.5, 2.0]), array("i", [-1] * 3), [b"a1\n", b"a2\n", b"a3\n"])
+    b = _encode(array("d", [1.0, 1.5]), array("i", [-1] * 2), [b"b1\n", b"b2\n"])
+    out = _run_merge(merge_batches, [[a], [b]], 1 << 18, float("nan"))
+    assert out[0] == b"a1\na2\nb1\nb2\na3\n"

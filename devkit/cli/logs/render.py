@@ -214,6 +214,13 @@ def write_rendered(lines: Iterable[tuple[float | None, bytes, int]], term: Termi
     """Rendered events to stdout as bytes, with each plain line's offset from the first time."""
     out = getattr(term.stdout, "buffer", None)
     term.stdout.flush()
+    chunks = getattr(lines, "chunks", None)
+    if chunks is not None:  # a parallel read's output, merged and offset in C
+        total = 0
+        for data, count in chunks(origin):
+            _emit(out, term, [data])
+            total += count
+        return total
     chunk: list[bytes] = []
     size = n = 0
     for ts, data, cut in lines:

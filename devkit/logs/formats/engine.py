@@ -53,7 +53,7 @@ class CompiledText:
 
     __slots__ = ("spec", "name", "regex", "hooks", "opens_if", "epoch_layout", "index", "ts_groups", "level_at",
                  "msg_at", "ts_text_at", "field_at", "opens_at", "stamp_at", "stamp_names", "frac_at", "ms_at",
-                 "epoch_at", "s_at")
+                 "epoch_at", "s_at", "field_names", "field_groups", "levels_seen", "one_stamp")
 
     def __init__(self, spec: TextFormat) -> None:
         self.spec = spec
@@ -62,6 +62,7 @@ class CompiledText:
         self.hooks = tuple(HOOKS[h] for h in spec.hooks)
         self.opens_if = spec.opens_if
         self.epoch_layout = spec.layout == "epoch"
+        self.levels_seen: dict[str, str | None] = {}  # raw level -> devkit level, as met
         self.bind(self.regex, "")
 
     def bind(self, regex: re.Pattern, prefix: str) -> None:
@@ -72,6 +73,7 @@ class CompiledText:
         self.ts_groups = tuple((n, at[n]) for n in names if n in _TS_GROUPS and n != "ts_text")
         self.stamp_names = tuple(n for n in _STAMP_KEYS if n in at and n != "s")  # the stamp's minute
         self.stamp_at = tuple(at[n] for n in self.stamp_names)
+        self.one_stamp = len(self.stamp_at) == 1
         self.s_at = at.get("s")
         self.frac_at, self.ms_at, self.epoch_at = at.get("frac"), at.get("ms"), at.get("epoch")
         self.level_at = at.get("level")
@@ -79,6 +81,9 @@ class CompiledText:
         self.ts_text_at = at.get("ts_text")
         rename, drop = self.spec.rename, self.spec.drop
         self.field_at = tuple((rename.get(n, n), at[n]) for n in names if n not in _SPECIAL and n not in drop)
+        # all field groups in one ``m.group(*...)`` call (a tuple only with two or more)
+        self.field_names = tuple(n for n, _ in self.field_at)
+        self.field_groups = tuple(i for _, i in self.field_at) + ((0,) if len(self.field_at) == 1 else ())
         self.opens_at = at.get(self.opens_if) if self.opens_if else None
 
     def parse(self, line: str, zone: Zone) -> Record | None:
@@ -87,12 +92,13 @@ class CompiledText:
 
     def _epoch(self, m: re.Match, zone: Zone) -> float | None:
         """The stamp's time: its minute converted once per zone (a log repeats its minutes)."""
+        group = m.group
         if self.epoch_at:
-            return float(m.group(self.epoch_at))
-        sec = m.group(self.s_at)
+            return float(group(self.epoch_at))
+        sec = group(self.s_at)
         if len(sec) > 2 or int(sec) > 60:
             return None
-        values = m.group(*self.stamp_at) if len(self.stamp_at) > 1 else (m.group(self.stamp_at[0]),)
+        values = (group(self.stamp_at[0]),) if self.one_stamp else group(*self.stamp_at)
         key = (self.name, values)
         base = zone.cache.get(key)
         if base is None:
@@ -100,10 +106,20 @@ class CompiledText:
             if base is None:
                 return None
         base += int(sec)
-        if self.ms_at and m.group(self.ms_at):
-            return base + int(m.group(self.ms_at)) / 1000
-        frac = m.group(self.frac_at) if self.frac_at else None
+        if self.ms_at:
+            ms = group(self.ms_at)
+            if ms:
+                return base + int(ms) / 1000
+        frac = group(self.frac_at) if self.frac_at else None
         return base + int(frac) / 10 ** len(frac) if frac else base
+
+    def _level(self, raw: str) -> str | None:
+        level = self.levels_seen.get(raw, _UNSEEN)
+        if level is _UNSEEN:
+            if len(self.levels_seen) > 256:
+                self.levels_seen.clear()
+            level = self.levels_seen[raw] = normalize_level(raw, self.spec.levels)
+        return level  # type: ignore[return-value]
 
     def record(self, m: re.Match, zone: Zone) -> Record | None:
         """The record a match of this format's groups says, or None if its time is not a time."""
@@ -116,18 +132,18 @@ class CompiledText:
                 return None  # "2026-13-45 ...": not a time, so not this format
             ts_text = None if self.epoch_layout else group(self.ts_text_at)
         fields = {}
-        for name, i in self.field_at:
-            value = group(i)
-            if value is not None:
-                fields[name] = value
+        if self.field_groups:
+            for name, value in zip(self.field_names, group(*self.field_groups)):
+                if value is not None:
+                    fields[name] = value
         for name in spec.numbers:
             value = fields.get(name)
             if value is not None and value.isdigit():
                 fields[name] = int(value)
         raw_level = group(self.level_at) if self.level_at else None
-        level = normalize_level(raw_level, spec.levels) if raw_level else None
-        rec = Record(spec.name, ts, level, (group(self.msg_at) if self.msg_at else None) or "", fields,
-                     ts_text=ts_text, opens=True)
+        rec = Record(spec.name, ts, self._level(raw_level) if raw_level else None,
+                     (group(self.msg_at) if self.msg_at else None) or "", fields, None, None, None, None, True,
+                     ts_text)
         if spec.status:
             try:
                 rec.status = fields[spec.status] = int(fields[spec.status])
@@ -142,12 +158,15 @@ class CompiledText:
         if spec.service and fields.get(spec.service):
             rec.service = fields[spec.service]
         if spec.stream:
-            rec.stream = (spec.name, *(fields.get(k) for k in spec.stream))
+            rec.stream = (spec.name, *map(fields.get, spec.stream))
             rec.stream_msg = rec.message
             rec.opens = self.opens_at is not None and group(self.opens_at) is not None
         for fn in self.hooks:
             fn(rec, m)
         return rec
+
+
+_UNSEEN = object()
 
 
 class TextSet:
