@@ -47,6 +47,8 @@ _JSON_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in _UNSAFE_CODES
 
 def visible(text: str) -> str:
     """``text`` with every terminal-controlling character made visible; tabs and newlines kept."""
+    if text.isascii() and text.isprintable():  # no control at all: the usual line, without a regex
+        return text
     if _UNSAFE.search(text) is None:
         return text
     return _UNSAFE.sub(lambda m: SHOWN[m.group()], text)
@@ -65,6 +67,8 @@ def has_unsafe(text: str) -> bool:
 
 def inert_json(dumped: str) -> str:
     """A JSON text with C1, bidi and separator characters escaped (``json.dumps`` leaves them raw)."""
+    if dumped.isascii() and "\x7f" not in dumped:  # all of them but DEL are past ASCII (isascii is O(1))
+        return dumped
     if _JSON_UNSAFE.search(dumped) is None:
         return dumped
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)

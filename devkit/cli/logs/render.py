@@ -148,7 +148,10 @@ def short_traceback(tb: str) -> list[str]:
 
 def dumps(obj: object) -> str:
     """JSON for a terminal or a pipe: UTF-8 kept, controls escaped (C1 and bidi too)."""
-    return inert_json(json.dumps(obj, ensure_ascii=False, default=str))
+    return inert_json(_ENCODER.encode(obj))
+
+
+_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps with these, made once
 
 
 def write_json(events: Iterable[Event], term: Terminal) -> int:
