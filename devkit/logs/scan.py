@@ -209,7 +209,7 @@ def _plain_end(buf, ls: int, pos: int, back: int, cls: Classifier) -> int:
     count = 1 + back
     while pos < size and count < CONT_CAP and pos - ls < MAX_WALK_BYTES:
         line, after = _line_at(buf, pos)
-        if cls(line) is not None:
+        if cls.starts(line):
             break
         pos, count = after, count + 1
     return pos
@@ -446,6 +446,10 @@ class _CachedClassifier:
         self.cls = cls
         self.seen: dict[bytes, Record | None] = {}
         self.join = cls.join
+
+    def starts(self, raw: bytes) -> bool:
+        seen = self.seen
+        return seen[raw] is not None if raw in seen else self.cls.starts(raw)
 
     def __call__(self, raw: bytes) -> Record | None:
         seen = self.seen

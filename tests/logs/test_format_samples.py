@@ -5,6 +5,7 @@ devkit/logs/wrappers.py); this test picks them up without being told.
 """
 
 import calendar
+from pathlib import Path
 
 import pytest
 
@@ -101,3 +102,27 @@ def test_otel_console_exporter_block_is_one_record_and_its_0x_id_is_the_plain_id
     assert first.message == "charge declined" and format_utc(first.ts) == "2026-11-20T09:13:21.734+00:00"
     assert first.correlation_id == "5b8aa5a2d2c872e8321cf37308d69df2"
     assert second.message == "INFO next record" or second.level == "INFO"
+
+
+def _every_sample_line():
+    for definition in (*FORMATS, *WRAPPERS):
+        for sample in definition.samples:
+            yield from sample.line.split("\n")
+    for path in sorted((Path(__file__).parents[2] / "examples").rglob("*.log")):
+        yield from path.read_text(errors="replace").splitlines()[:200]
+
+
+def test_starts_says_what_classifying_says():
+    """The walk to an event's end asks only "does this line start a record": the cheap answer
+    must be the full classifier's, for every sample line, the examples and JSON look-alikes."""
+    from devkit.logs.wrappers import ALWAYS
+
+    cls = Classifier(ZONE, ALWAYS + tuple(w for w in WRAPPERS if w.ambiguous))
+    plain = Classifier(ZONE)
+    lines = [*_every_sample_line(), "{", "{}", "{not json", "[1, 2]", '{"a": 1} trailing', "  {\"x\": 1}", "",
+             "\t", "}", '{"message": "x", "nested": {"deep": [1, {"k": null}]}}', "{" * 5000]
+    assert len(lines) > 200
+    for c in (cls, plain):
+        for line in lines:
+            raw = line.encode()
+            assert c.starts(raw) == (c(raw) is not None), line[:200]
