@@ -264,7 +264,7 @@ class Detector:
                      if (not s.first or first in s.first) and (not s.contains or s.contains in have))
 
     def parse(self, line: str, zone: Zone) -> Record | None:
-        key = (line[0], *(lit in line for lit in self.literals))
+        key = (line[0], *map(line.__contains__, self.literals))
         found = self._sets.get(key, False)
         if found is False:
             specs = self.candidates(key[0], key[1:])
