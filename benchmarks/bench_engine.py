@@ -100,6 +100,10 @@ def main() -> int:
         "startup": (f"{dk} trace {rare} {shlex.quote(str(small))} --json | wc -l",
                     {"grep -F": f"LC_ALL=C grep -F {rare} {shlex.quote(str(small))} | wc -l"}),
     }
+    # issue 13's goals: the highest devkit/peer ratio allowed per (row, peer); startup in seconds
+    goals = {("merge", "lnav -n"): 0.5, ("merge-json", "lnav SQL to JSON lines"): 0.5,
+             ("grep-regex", "grep -rE"): 2.0, ("grep-literal", "grep -rF"): 1.0,
+             ("trace-frequent", "grep -rF"): 1.5, ("trace-rare", "grep -rF"): 1.0, ("trace-rare", "rg -F"): 1.5}
     only = set(args.only.split(",")) if args.only else set(rows)
     print(f"corpus: {corpus} ({size / 1e9:.2f} GB in {len(files)} files), runs={args.runs}, "
           f"load {os.getloadavg()[0]:.1f}")
@@ -112,8 +116,12 @@ def main() -> int:
         for peer, pcmd in peers.items():
             theirs = measure(pcmd, args.runs, lnav_env if peer.startswith("lnav") else None)
             ratio = mine["median"] / theirs["median"] if theirs["median"] else float("inf")
+            goal = goals.get((name, peer))
+            verdict = "" if goal is None else f"  goal <= {goal}x: {'met' if ratio <= goal else 'not met'}"
+            if name == "startup":
+                verdict = f"  goal < 0.050s: {'met' if mine['median'] < 0.05 else 'not met'}"
             print(f"{name:15} {mine['median']:8.3f}s {mine['rss'] or 0:6.0f}M  {peer:24} {theirs['median']:7.3f}s "
-                  f"{ratio:6.2f}x  ({mine['out']} / {theirs['out']})")
+                  f"{ratio:6.2f}x  ({mine['out']} / {theirs['out']}){verdict}")
             best = theirs if best is None or theirs["median"] < best["median"] else best
         if not peers:
             print(f"{name:15} {mine['median']:8.3f}s {mine['rss'] or 0:6.0f}M  (no peer installed)")

@@ -86,9 +86,10 @@ def _worker(source: Source, zone: Zone, text_mode: bool, render: Render, conn, e
     conn.close()
 
 
-def worth_it(sources: list[Source], jobs: int) -> bool:
-    """Processes pay off for several files of some size, all on disk (stdin cannot be shared)."""
-    return (jobs > 1 and 1 < len(sources) <= MAX_WORKERS and all(s.path for s in sources)
+def worth_it(sources: list[Source], jobs: int, least: int = 2) -> bool:
+    """Processes pay off for several files of some size, all on disk (stdin cannot be shared);
+    ``least=1`` for a search whose one file may share its windows between processes."""
+    return (jobs > 1 and least <= len(sources) <= MAX_WORKERS and all(s.path for s in sources)
             and sum(s.size for s in sources) >= 8 << 20)
 
 

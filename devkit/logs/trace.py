@@ -229,7 +229,7 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
                 ev.correlation_id = ident
             yield ev
 
-    estimates = _estimated_hits(sources, matcher) if worth_it(sources, jobs) else {}
+    estimates = _estimated_hits(sources, matcher) if worth_it(sources, jobs, least=1) else {}
     total = sum(estimates.values())
 
     def source_events(s: Source, probs: list[str]) -> Iterator[Event]:
