@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from devkit.lazyre import lazy
+
 _UNSAFE_CODES = [
     *range(0x00, 0x09), *range(0x0B, 0x20), 0x7F,  # C0 (without tab and newline) and DEL
     *range(0x80, 0xA0),  # C1: U+009B is CSI, U+009D is OSC on terminals that honour 8-bit controls
@@ -38,11 +40,11 @@ def _shown(code: int) -> str:
 
 #: What each unsafe character is shown as.
 SHOWN: dict[str, str] = {chr(c): _shown(c) for c in _UNSAFE_CODES}
-_UNSAFE = re.compile("[" + "".join(re.escape(ch) for ch in SHOWN) + "]")
-_UNSAFE_OR_NEWLINE = re.compile("[\n" + "".join(re.escape(ch) for ch in SHOWN) + "]")
+_UNSAFE = lazy("[" + "".join(re.escape(ch) for ch in SHOWN) + "]")
+_UNSAFE_OR_NEWLINE = lazy("[\n" + "".join(re.escape(ch) for ch in SHOWN) + "]")
 _LINE = {**SHOWN, "\n": "\u240a"}
 #: Escapes that keep JSON valid and lossless but inert: C1, bidi and separators as ``\\uXXXX``.
-_JSON_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in _UNSAFE_CODES if c >= 0x7F) + "]")
+_JSON_UNSAFE = lazy("[" + "".join(re.escape(chr(c)) for c in _UNSAFE_CODES if c >= 0x7F) + "]")
 
 
 def visible(text: str) -> str:

@@ -11,15 +11,15 @@ from __future__ import annotations
 
 import json
 import os
-import re
 
+from devkit.lazyre import lazy
 from devkit.logs.sources import COMPRESSED, service_from_path
 
-_DOCKER_LOG = re.compile(r"(?P<id>[0-9a-f]{64})-json\.log(?:\.\d+)*\Z")
-_ROTATED = re.compile(r"\.log(?:\.[\d-]+)*\Z|(?:\.\d+)+\Z")
-_CONTAINERS_LINK = re.compile(r"(?P<pod>[a-z0-9][-a-z0-9.]*)_(?P<ns>[a-z0-9][-a-z0-9]*)_(?P<container>[a-z0-9][-a-z0-9]*)"
-                              r"-(?P<id>[0-9a-f]{64})\.log\Z")
-_PODS_DIR = re.compile(r"(?P<ns>[a-z0-9][-a-z0-9]*)_(?P<pod>[a-z0-9][-a-z0-9.]*)_(?P<uid>[0-9a-f-]{36})\Z")
+_DOCKER_LOG = lazy(r"(?P<id>[0-9a-f]{64})-json\.log(?:\.\d+)*\Z")
+_ROTATED = lazy(r"\.log(?:\.[\d-]+)*\Z|(?:\.\d+)+\Z")
+_CONTAINERS_LINK = lazy(r"(?P<pod>[a-z0-9][-a-z0-9.]*)_(?P<ns>[a-z0-9][-a-z0-9]*)_(?P<container>[a-z0-9][-a-z0-9]*)"
+                        r"-(?P<id>[0-9a-f]{64})\.log\Z")
+_PODS_DIR = lazy(r"(?P<ns>[a-z0-9][-a-z0-9]*)_(?P<pod>[a-z0-9][-a-z0-9.]*)_(?P<uid>[0-9a-f-]{36})\Z")
 _CONFIG_BYTES = 4 << 20
 
 

@@ -20,6 +20,7 @@ import sys
 from dataclasses import dataclass
 from typing import IO, Iterable, Iterator
 
+from devkit.lazyre import lazy
 from devkit.logs.compressed import EXTENSIONS as COMPRESSED
 from devkit.logs.compressed import Damaged, decode
 
@@ -31,7 +32,7 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _GENERIC_STEMS = {"app", "application", "log", "logs", "current", "output", "out", "stdout", "stderr",
                   "error", "errors", "access", "messages", "syslog", "server", "service", "main", "debug"}
-_ROTATION = re.compile(r"(\.\d+|[-_.]\d{8}|\.log|\.txt|\.json|\.jsonl|\.ndjson)+$")
+_ROTATION = lazy(r"(\.\d+|[-_.]\d{8}|\.log|\.txt|\.json|\.jsonl|\.ndjson)+$")
 
 
 class Note(str):

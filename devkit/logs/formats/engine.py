@@ -11,6 +11,7 @@ import json
 import re
 from typing import Callable
 
+from devkit.lazyre import lazy
 from devkit.logs import fields as registry
 from devkit.logs.formats.hooks import HOOKS
 from devkit.logs.formats.jsonlines import JSON_FORMATS
@@ -45,7 +46,7 @@ def traceback_text(value: object) -> str | None:
     return text or None
 
 
-_GROUP = re.compile(r"\(\?P<(\w+)>")
+_GROUP = lazy(r"\(\?P<(\w+)>")
 
 
 class CompiledText:
