@@ -10,7 +10,6 @@ import importlib
 import os
 import signal
 import sys
-import traceback
 
 import click
 
@@ -56,6 +55,8 @@ class DevkitGroup(click.Group):
             raise
         except Exception as exc:  # one place for the unexpected
             if os.environ.get("DEVKIT_DEBUG"):
+                import traceback  # only here: it is a measurable part of start-up
+
                 traceback.print_exc()
             get_terminal().error(
                 f"internal error: {type(exc).__name__}: {exc} (set DEVKIT_DEBUG=1 for a traceback)"

@@ -9,7 +9,6 @@ Container runtimes name their files after IDs and counters: kubelet writes
 
 from __future__ import annotations
 
-import json
 import os
 
 from devkit.lazyre import lazy
@@ -32,6 +31,8 @@ def _strip_compression(base: str) -> str:
 
 def docker_container_name(path: str) -> str | None:
     """The ``Name`` in ``config.v2.json`` beside a json-file log (``/orders-1`` -> ``orders-1``)."""
+    import json  # here: only a docker json-file log needs it
+
     config = os.path.join(os.path.dirname(path), "config.v2.json")
     try:
         with open(config, "rb") as fh:

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import glob
 import os
 import re
 import stat
@@ -108,6 +107,8 @@ def expand_paths(paths: list[str], problems: list[str]) -> list[Source]:
             mode = os.stat(p).st_mode
         except OSError as exc:
             if exc.errno == errno.ENOENT and not os.path.islink(p) and any(c in p for c in "*?["):
+                import glob  # only for a pattern the shell left unexpanded
+
                 files = [m for m in sorted(glob.glob(p, recursive=True)) if os.path.isfile(m)]
                 if not files:
                     problems.append(f"{p}: no files match")

@@ -7,7 +7,6 @@ tests (first character, a literal in the first 200 characters) keep most regexes
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Callable
 
@@ -261,7 +260,7 @@ JSON: tuple[CompiledJson, ...] = tuple(CompiledJson(f) for f in JSON_FORMATS)
 try:  # 4x faster on every JSON log line (pyproject: orjson); the stdlib reads the same objects
     from orjson import loads as _loads
 except ImportError:  # pragma: no cover - platforms without an orjson wheel
-    _loads = json.loads
+    from json import loads as _loads
 
 
 def load_json(line: str) -> dict | None:
@@ -269,6 +268,8 @@ def load_json(line: str) -> dict | None:
     try:
         obj = _loads(line)
     except (ValueError, RecursionError):
+        import json  # only here: a run that needs no fallback never imports it
+
         try:  # what orjson refuses and the stdlib reads: NaN, integers past 64 bits
             obj = json.loads(line)
         except (ValueError, RecursionError):
