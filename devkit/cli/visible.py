@@ -56,6 +56,8 @@ def visible(text: str) -> str:
 
 def visible_line(text: str) -> str:
     """Like :func:`visible`, and a newline too: for one-line diagnostics (file names may hold one)."""
+    if text.isascii() and text.isprintable():  # no control character, nothing past ASCII: all safe
+        return text
     if _UNSAFE_OR_NEWLINE.search(text) is None:
         return text
     return _UNSAFE_OR_NEWLINE.sub(lambda m: _LINE[m.group()], text)
@@ -67,6 +69,8 @@ def has_unsafe(text: str) -> bool:
 
 def inert_json(dumped: str) -> str:
     """A JSON text with C1, bidi and separator characters escaped (``json.dumps`` leaves them raw)."""
+    if dumped.isascii() and "\x7f" not in dumped:  # of the unsafe characters, only DEL is ASCII
+        return dumped
     if _JSON_UNSAFE.search(dumped) is None:
         return dumped
     return _JSON_UNSAFE.sub(lambda m: f"\\u{ord(m.group()):04x}", dumped)

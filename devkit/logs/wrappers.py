@@ -248,6 +248,8 @@ _STERN = lazy(rf"({_POD}) ([a-z0-9](?:[-a-z0-9]*[a-z0-9])?) (?:({_RFC3339}) )?(.
 
 def _compose(line: str, zone: Zone) -> Peeled | None:
     """``docker compose logs [-t]``: ``orders-1  | [TIMESTAMP ]text``, names padded to the longest."""
+    if "|" not in line:  # (sniffing an ordinary log then never compiles the regex)
+        return None
     m = _COMPOSE.match(line)
     if m is None:
         return None
@@ -272,6 +274,9 @@ def _kubectl(line: str, zone: Zone) -> Peeled | None:
 
 def _stern(line: str, zone: Zone) -> Peeled | None:
     """stern's default template with colours off: ``POD CONTAINER [TIMESTAMP ]text``."""
+    pod, space, _ = line.partition(" ")
+    if not space or "-" not in pod:  # a pod name has a "-" before its suffix, and no space
+        return None
     m = _STERN.match(line)
     return None if m is None else _pod_peeled("stern", m.group(1), m.group(2), m.group(3), m.group(4), zone)
 
