@@ -3,7 +3,8 @@
 Run in a fresh interpreter with stdout piped, as ``devkit logs trace ... | wc -l`` is, then the
 modules devkit loaded are checked: no rich (stdout is not a terminal), no broker, search-server or
 packaging libraries, no decompressors for a plain file, no process pool or subprocess, no
-traceback machinery, and the regexes of formats and wrappers a run never used stay uncompiled.
+traceback machinery, and the regexes of formats and wrappers a run never used stay uncompiled;
+what was imported is out of the garbage collector's way (frozen), which is back on afterwards.
 """
 
 from __future__ import annotations
@@ -36,9 +37,11 @@ try:
 except SystemExit as exc:
     code = exc.code
 import devkit.lazyre, gc, json
-lazy = [o for o in gc.get_objects() if isinstance(o, devkit.lazyre.LazyPattern)]
+lazy = [v for name, m in list(sys.modules.items()) if name.startswith("devkit")
+        for v in vars(m).values() if isinstance(v, devkit.lazyre.LazyPattern)]
 sys.stderr.write("\\nREPORT " + json.dumps({"code": code, "modules": sorted(set(sys.modules) - before),
-                                             "uncompiled": sum("_compiled" not in o.__dict__ for o in lazy)}) + "\\n")
+                                             "uncompiled": sum("_compiled" not in o.__dict__ for o in lazy),
+                                             "gc": [gc.isenabled(), gc.get_freeze_count()]}) + "\\n")
 """
 
 
@@ -66,3 +69,13 @@ def test_piped_trace_of_a_small_file_imports_only_what_it_uses(small_log, tmp_pa
     loaded = [m for m in report["modules"] if any(m == u or m.startswith(u + ".") for u in UNUSED)]
     assert loaded == []
     assert report["uncompiled"] > 10, "the patterns a run never needs are never compiled"
+    enabled, frozen = report["gc"]
+    assert enabled and frozen > 10_000, "collection is on again, and the imports are out of its way"
+
+
+def test_importing_the_cli_as_a_library_leaves_the_collector_alone():
+    code = ("import gc\nimport devkit.cli\nfrom click.testing import CliRunner\n"
+            "CliRunner().invoke(devkit.cli.cli, ['logs', 'trace', '--help'])\n"
+            "print(gc.isenabled(), gc.get_freeze_count())")
+    out = subprocess.run([sys.executable, "-P", "-c", code], capture_output=True, text=True, timeout=60).stdout
+    assert out.split() == ["True", "0"]
