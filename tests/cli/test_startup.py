@@ -25,7 +25,7 @@ ABSENT = "cd613e30d8f16adf91b7584a2265b1f5"
 UNUSED = ("rich", "pika", "elasticsearch", "elastic_transport", "pyroma", "dulwich", "requests", "tomlkit",
           "packaging", "re2", "regex", "lzma", "bz2", "gzip", "subprocess", "shutil", "urllib", "multiprocessing",
           "concurrent", "traceback", "devkit.secrets", "devkit.logs.follow", "devkit.logs.waterfall",
-          "devkit.logs.es")
+          "devkit.logs.es", "devkit.logs.pattern")
 
 _RUN = """
 import sys
