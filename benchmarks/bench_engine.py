@@ -12,7 +12,7 @@ from /usr/bin/time -v):
 - grep-literal:`devkit logs grep -F Traceback` vs `grep -rF`, `rg -F`
 - trace-frequent: `devkit logs trace POZ-2` (a depot ID in tens of thousands of records) vs `grep -rF`
 - trace-rare:  `devkit logs trace RARE` (ids.json)  vs `grep -rF`, `rg -F`
-- startup:     `devkit logs trace RARE small.log` (64 KB) vs `grep -F`
+- startup:     `devkit logs trace RARE small.log` (64 KB) vs `grep -F` (bench_startup.py: with the python + click floor)
 
 The ratio printed is devkit / best peer of the row (lower is better). lnav runs with a temporary
 HOME so nothing of yours is read or written.

@@ -6,17 +6,19 @@ Errors are turned into exit codes here and nowhere else: 0 ok, 1 nothing found o
 
 from __future__ import annotations
 
-import importlib
-import os
-import signal
-import sys
-import traceback
+from devkit.cli.imports import freeze_imports, gc_paused
 
-import click
+with gc_paused():  # importing click is most of start-up (devkit.cli.imports says why)
+    import importlib
+    import os
+    import signal
+    import sys
 
-from devkit import __version__
-from devkit.cli.console import get_terminal, set_color
-from devkit.errors import DevkitError
+    import click
+
+    from devkit import __version__
+    from devkit.cli.console import get_terminal, set_color
+    from devkit.errors import DevkitError
 
 #: Command groups, imported only when used so ``devkit logs`` never pays for pika or pyroma.
 GROUPS = {
@@ -39,7 +41,9 @@ class DevkitGroup(click.Group):
             from devkit.cli.options import add_color_option
 
             module, attr = GROUPS[name].split(":")
-            self.add_command(add_color_option(getattr(importlib.import_module(module), attr)), name)
+            with gc_paused():
+                group = getattr(importlib.import_module(module), attr)
+            self.add_command(add_color_option(group), name)
         return super().get_command(ctx, name)
 
     def invoke(self, ctx: click.Context):  # type: ignore[override]
@@ -56,6 +60,8 @@ class DevkitGroup(click.Group):
             raise
         except Exception as exc:  # one place for the unexpected
             if os.environ.get("DEVKIT_DEBUG"):
+                import traceback  # only here: it is a measurable part of start-up
+
                 traceback.print_exc()
             get_terminal().error(
                 f"internal error: {type(exc).__name__}: {exc} (set DEVKIT_DEBUG=1 for a traceback)"
@@ -91,6 +97,7 @@ def cli(color: bool | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: quiet on a closed pipe (``devkit logs merge | head``)."""
+    freeze_imports()  # a devkit process: the collector never scans the imports (devkit.cli.imports)
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:

@@ -11,7 +11,6 @@ import sys
 from typing import TYPE_CHECKING, TextIO
 
 from devkit.cli.visible import visible_line
-from devkit.secrets import mask_url_passwords
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -101,7 +100,13 @@ class Terminal:
 
 def _diagnostic(message: str) -> str:
     """One line on stderr: passwords masked, control characters (file names!) shown, not obeyed."""
-    return visible_line(mask_url_passwords(message))
+    # Without an "@" only passwords devkit.secrets has seen can be in it, and it saw none if it
+    # was never imported: the common "nothing found" line does not import it (start-up time).
+    if "@" in message or "devkit.secrets" in sys.modules:
+        from devkit.secrets import mask_url_passwords
+
+        message = mask_url_passwords(message)
+    return visible_line(message)
 
 
 _terminal: Terminal | None = None

@@ -10,9 +10,6 @@ from __future__ import annotations
 
 import io
 import os
-import shlex
-import shutil
-import subprocess
 import sys
 from contextlib import contextmanager
 from typing import Iterator, Mapping
@@ -25,6 +22,9 @@ def pager_command(stdout_is_terminal: bool, disabled: bool = False,
     """The pager to run, or None: only for a terminal, unless disabled, and only one that exists."""
     if disabled or not stdout_is_terminal:
         return None
+    import shlex  # here, not at import: a piped run never pages (shutil alone imports bz2 and lzma)
+    import shutil
+
     env = os.environ if env is None else env
     spec = env.get("DEVKIT_PAGER", env.get("PAGER", DEFAULT))
     try:
@@ -49,6 +49,8 @@ def paged(argv: list[str] | None) -> Iterator[None]:
     if argv is None:
         yield
         return
+    import subprocess
+
     env = dict(os.environ)
     env.setdefault("LESS", "FRX")
     env.setdefault("LV", "-c")

@@ -17,6 +17,8 @@ from __future__ import annotations
 
 import re
 
+from devkit.lazyre import lazy
+
 _UNSAFE_CODES = [
     *range(0x00, 0x09), *range(0x0B, 0x20), 0x7F,  # C0 (without tab and newline) and DEL
     *range(0x80, 0xA0),  # C1: U+009B is CSI, U+009D is OSC on terminals that honour 8-bit controls
@@ -38,11 +40,11 @@ def _shown(code: int) -> str:
 
 #: What each unsafe character is shown as.
 SHOWN: dict[str, str] = {chr(c): _shown(c) for c in _UNSAFE_CODES}
-_UNSAFE = re.compile("[" + "".join(re.escape(ch) for ch in SHOWN) + "]")
-_UNSAFE_OR_NEWLINE = re.compile("[\n" + "".join(re.escape(ch) for ch in SHOWN) + "]")
+_UNSAFE = lazy("[" + "".join(re.escape(ch) for ch in SHOWN) + "]")
+_UNSAFE_OR_NEWLINE = lazy("[\n" + "".join(re.escape(ch) for ch in SHOWN) + "]")
 _LINE = {**SHOWN, "\n": "\u240a"}
 #: Escapes that keep JSON valid and lossless but inert: C1, bidi and separators as ``\\uXXXX``.
-_JSON_UNSAFE = re.compile("[" + "".join(re.escape(chr(c)) for c in _UNSAFE_CODES if c >= 0x7F) + "]")
+_JSON_UNSAFE = lazy("[" + "".join(re.escape(chr(c)) for c in _UNSAFE_CODES if c >= 0x7F) + "]")
 
 
 def visible(text: str) -> str:
@@ -56,6 +58,8 @@ def visible(text: str) -> str:
 
 def visible_line(text: str) -> str:
     """Like :func:`visible`, and a newline too: for one-line diagnostics (file names may hold one)."""
+    if text.isascii() and text.isprintable():  # no control character, nothing past ASCII: all safe
+        return text
     if _UNSAFE_OR_NEWLINE.search(text) is None:
         return text
     return _UNSAFE_OR_NEWLINE.sub(lambda m: _LINE[m.group()], text)
@@ -67,7 +71,7 @@ def has_unsafe(text: str) -> bool:
 
 def inert_json(dumped: str) -> str:
     """A JSON text with C1, bidi and separator characters escaped (``json.dumps`` leaves them raw)."""
-    if dumped.isascii() and "\x7f" not in dumped:  # all of them but DEL are past ASCII (isascii is O(1))
+    if dumped.isascii() and "\x7f" not in dumped:  # of the unsafe characters, only DEL is ASCII
         return dumped
     if _JSON_UNSAFE.search(dumped) is None:
         return dumped

@@ -18,6 +18,7 @@ from fnmatch import fnmatchcase
 from typing import Iterable, Iterator
 
 from devkit.errors import InputError
+from devkit.lazyre import lazy
 from devkit.logs.event import Event
 from devkit.logs.formats import normalize_level
 from devkit.logs.sources import service_from_path
@@ -30,11 +31,11 @@ _UNSTATED = LEVEL_RANK["INFO"]
 _UNITS = {"s": 1, "sec": 1, "secs": 1, "second": 1, "seconds": 1, "m": 60, "min": 60, "mins": 60, "minute": 60,
           "minutes": 60, "h": 3600, "hr": 3600, "hrs": 3600, "hour": 3600, "hours": 3600, "d": 86400,
           "day": 86400, "days": 86400, "w": 604800, "week": 604800, "weeks": 604800}
-_RELATIVE = re.compile(r"-?(\d+(?:\.\d+)?)\s*([a-z]+)(?:\s+ago)?")
+_RELATIVE = lazy(r"-?(\d+(?:\.\d+)?)\s*([a-z]+)(?:\s+ago)?")
 _OFFSET = r"\s*(?P<tz>Z|UTC|GMT|[+-]\d{2}:?\d{2})?"
 _CLOCK = r"(?P<h>\d{1,2}):(?P<mi>\d{2})(?::(?P<s>\d{2})(?:[.,](?P<frac>\d{1,9}))?)?"
-_DATE_TIME = re.compile(r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[T ]" + _CLOCK + r")?" + _OFFSET)
-_TIME_OF_DAY = re.compile(_CLOCK + _OFFSET)
+_DATE_TIME = lazy(r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})(?:[T ]" + _CLOCK + r")?" + _OFFSET)
+_TIME_OF_DAY = lazy(_CLOCK + _OFFSET)
 TIME_HELP = "ISO (2026-11-20T09:15), a time of day in --tz (09:15), relative (10m, 2h, 1d), today, yesterday"
 
 

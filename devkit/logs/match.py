@@ -7,7 +7,6 @@ from typing import Iterator
 
 from devkit.errors import InputError
 from devkit.logs.event import Event
-from devkit.logs.pattern import Pattern
 
 _WORD = r"A-Za-z0-9_\-"
 MIN_ID_LENGTH = 2  # "7" or "a" is a token in nearly every record
@@ -86,6 +85,8 @@ class PatternMatcher:
 
     def __init__(self, pattern: str, fixed: bool = False, ignore_case: bool = False,
                  field: str | None = None) -> None:
+        from devkit.logs.pattern import Pattern  # here: a trace by ID never needs it
+
         self.compiled = Pattern(re.escape(pattern) if fixed else pattern, ignore_case)
         self.field = field
         self.needle = pattern.encode("utf-8") if fixed and not ignore_case else None

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import re
 
+from devkit.lazyre import lazy
 from devkit.logs.formats.engine import parse_payload, payload_starts
 from devkit.logs.formats.record import Record
 from devkit.logs.timestamps import Zone, stamp_traits
@@ -30,8 +31,8 @@ INHERIT_GAP = 1000  # how far back an event without a time looks for one
 _CLOSE_ENOUGH = 1.5  # seconds: a naive payload stamp this close to the wrapper's is the finer one
 
 TB_START = ("Traceback (most recent call last)", "Exception in thread ")
-_EXC_LINE = re.compile(r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault|Failure|Timeout)\b(?::.*)?\Z"
-                       r"|[a-z_][\w]*(?:\.[\w]+)+(?::.*)?\Z", re.S)
+_EXC_LINE = lazy(r"[A-Za-z_][\w.]*(?:Error|Exception|Exit|Interrupt|Warning|Fault|Failure|Timeout)\b(?::.*)?\Z"
+                 r"|[a-z_][\w]*(?:\.[\w]+)+(?::.*)?\Z", re.S)
 _CONT_PREFIXES = ("Traceback (most recent call last)", "During handling of the above exception",
                   "The above exception was the direct cause", "Caused by:", "Stack trace:",
                   "Exception in thread", "  File ", "    ", "\t", "... ")

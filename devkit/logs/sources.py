@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import codecs
 import errno
-import glob
 import os
 import re
 import stat
@@ -20,6 +19,7 @@ import sys
 from dataclasses import dataclass
 from typing import IO, Iterable, Iterator
 
+from devkit.lazyre import lazy
 from devkit.logs.compressed import EXTENSIONS as COMPRESSED
 from devkit.logs.compressed import Damaged, decode
 
@@ -31,7 +31,7 @@ _BOMS = ((b"\xff\xfe\x00\x00", "utf-32-le"), (b"\x00\x00\xfe\xff", "utf-32-be"),
          (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be"))
 _GENERIC_STEMS = {"app", "application", "log", "logs", "current", "output", "out", "stdout", "stderr",
                   "error", "errors", "access", "messages", "syslog", "server", "service", "main", "debug"}
-_ROTATION = re.compile(r"(\.\d+|[-_.]\d{8}|\.log|\.txt|\.json|\.jsonl|\.ndjson)+$")
+_ROTATION = lazy(r"(\.\d+|[-_.]\d{8}|\.log|\.txt|\.json|\.jsonl|\.ndjson)+$")
 
 
 class Note(str):
@@ -107,6 +107,8 @@ def expand_paths(paths: list[str], problems: list[str]) -> list[Source]:
             mode = os.stat(p).st_mode
         except OSError as exc:
             if exc.errno == errno.ENOENT and not os.path.islink(p) and any(c in p for c in "*?["):
+                import glob  # only for a pattern the shell left unexpanded
+
                 files = [m for m in sorted(glob.glob(p, recursive=True)) if os.path.isfile(m)]
                 if not files:
                     problems.append(f"{p}: no files match")

@@ -14,14 +14,15 @@ from datetime import datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from devkit.errors import InputError
+from devkit.lazyre import lazy
 
 ISO_PATTERN = (
     r"(?P<y>\d{4})-(?P<mo>\d{2})-(?P<d>\d{2})[T ](?P<h>\d{2}):(?P<mi>\d{2}):(?P<s>\d{2})"
     r"(?:[.,](?P<frac>\d{1,9}))?(?P<tz>\s?(?:Z|[+-]\d{2}:?\d{2}))?"
 )
-_ISO = re.compile(ISO_PATTERN)
-_CLF = re.compile(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([+-]\d{4}))?")
-_BSD = re.compile(r"([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?")
+_ISO = lazy(ISO_PATTERN)
+_CLF = lazy(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([+-]\d{4}))?")
+_BSD = lazy(r"([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?")
 _MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
 
 
@@ -210,8 +211,8 @@ def format_utc(ts: float | None) -> str | None:
 _SECONDS: dict[int, str] = {}  # whole second -> "YYYY-MM-DDTHH:MM:SS"
 
 
-_OFFSET_AT_END = re.compile(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")
-_FRACTION = re.compile(r":\d{2}[.,](\d{1,9})")
+_OFFSET_AT_END = lazy(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")
+_FRACTION = lazy(r":\d{2}[.,](\d{1,9})")
 
 
 _DIGITS = str.maketrans("123456789", "000000000")

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
+from devkit.lazyre import lazy
 from devkit.logs.formats.engine import load_json
 from devkit.logs.formats.record import SYSLOG_SEVERITY
 from devkit.logs.formats.spec import Sample
@@ -51,7 +52,7 @@ class Wrapper:
 
 
 _RFC3339 = r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})"
-_ISO = re.compile(ISO_PATTERN)
+_ISO = lazy(ISO_PATTERN)
 
 
 def _iso(text: str, zone: Zone) -> float | None:
@@ -105,7 +106,7 @@ def _docker_json(line: str, zone: Zone) -> Peeled | None:
 
 # --- CRI (containerd, CRI-O) ----------------------------------------------------------------------
 
-_CRI = re.compile(rf"({_RFC3339}) (stdout|stderr) ([PF]) ?(.*)\Z", re.S)
+_CRI = lazy(rf"({_RFC3339}) (stdout|stderr) ([PF]) ?(.*)\Z", re.S)
 
 
 def _cri(line: str, zone: Zone) -> Peeled | None:
@@ -121,9 +122,9 @@ def _cri(line: str, zone: Zone) -> Peeled | None:
 
 # --- syslog (logspout and friends) ----------------------------------------------------------------
 
-_RFC5424 = re.compile(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^\]\\]*(?:\\.[^\]\\]*)*\])+) ?(.*)\Z", re.S)
-_RFC3164 = re.compile(r"(?:<(?P<pri>\d{1,3})>)?(?P<stamp>" + LAYOUTS["bsd"] + r") (?P<host>\S+) "
-                      r"(?P<tag>[^\s\[:]+)(?:\[(?P<pid>[^\]]*)\])?: ?(?P<msg>.*)\Z", re.S)
+_RFC5424 = lazy(r"<(\d{1,3})>1 (\S+) (\S+) (\S+) (\S+) (\S+) (-|(?:\[[^\]\\]*(?:\\.[^\]\\]*)*\])+) ?(.*)\Z", re.S)
+_RFC3164 = lazy(r"(?:<(?P<pri>\d{1,3})>)?(?P<stamp>" + LAYOUTS["bsd"] + r") (?P<host>\S+) "
+                r"(?P<tag>[^\s\[:]+)(?:\[(?P<pid>[^\]]*)\])?: ?(?P<msg>.*)\Z", re.S)
 
 
 _MONTHS = frozenset({"Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"})
@@ -216,8 +217,8 @@ def _journald_json(line: str, zone: Zone) -> Peeled | None:
                   fields, fallback)
 
 
-_SHORT_ISO = re.compile(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) (\S+) "
-                        r"([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)\Z", re.S)
+_SHORT_ISO = lazy(r"(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,9})?(?:Z|[+-]\d{2}:?\d{2})) (\S+) "
+                  r"([^\s\[:]+)(?:\[(\d+)\])?: ?(.*)\Z", re.S)
 
 
 def _journald_short(line: str, zone: Zone) -> Peeled | None:
@@ -238,15 +239,17 @@ def _journald_short(line: str, zone: Zone) -> Peeled | None:
 # --- docker compose, kubectl, stern ----------------------------------------------------------------
 
 # compose -t writes docker's RFC3339Nano with all 9 digits: an application's own stamp is left alone
-_COMPOSE = re.compile(r"([A-Za-z0-9][\w.-]*?[-_]\d+) *\|(?: (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}"
-                      r"(?:Z|[+-]\d{2}:\d{2})))?(?: (.*)|)\Z", re.S)
-_KUBECTL = re.compile(rf"\[pod/([^/\]\s]+)/([^\]\s]+)\] (?:({_RFC3339}) )?(.*)\Z", re.S)
+_COMPOSE = lazy(r"([A-Za-z0-9][\w.-]*?[-_]\d+) *\|(?: (\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{9}"
+                r"(?:Z|[+-]\d{2}:\d{2})))?(?: (.*)|)\Z", re.S)
+_KUBECTL = lazy(rf"\[pod/([^/\]\s]+)/([^\]\s]+)\] (?:({_RFC3339}) )?(.*)\Z", re.S)
 _POD = r"[a-z0-9](?:[-a-z0-9.]*[a-z0-9])?-(?:[a-z0-9]{5}|\d+)"
-_STERN = re.compile(rf"({_POD}) ([a-z0-9](?:[-a-z0-9]*[a-z0-9])?) (?:({_RFC3339}) )?(.*)\Z", re.S)
+_STERN = lazy(rf"({_POD}) ([a-z0-9](?:[-a-z0-9]*[a-z0-9])?) (?:({_RFC3339}) )?(.*)\Z", re.S)
 
 
 def _compose(line: str, zone: Zone) -> Peeled | None:
     """``docker compose logs [-t]``: ``orders-1  | [TIMESTAMP ]text``, names padded to the longest."""
+    if "|" not in line:  # (sniffing an ordinary log then never compiles the regex)
+        return None
     m = _COMPOSE.match(line)
     if m is None:
         return None
@@ -271,6 +274,9 @@ def _kubectl(line: str, zone: Zone) -> Peeled | None:
 
 def _stern(line: str, zone: Zone) -> Peeled | None:
     """stern's default template with colours off: ``POD CONTAINER [TIMESTAMP ]text``."""
+    pod, space, _ = line.partition(" ")
+    if not space or "-" not in pod:  # a pod name has a "-" before its suffix, and no space
+        return None
     m = _STERN.match(line)
     return None if m is None else _pod_peeled("stern", m.group(1), m.group(2), m.group(3), m.group(4), zone)
 

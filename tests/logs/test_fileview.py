@@ -39,3 +39,12 @@ def test_segments_hold_whole_lines_and_say_when_the_file_shrank(tmp_path):
         with pytest.raises(Truncated):
             for _ in segments(fh.fileno(), 0, size, size=4096):
                 pass
+
+
+def test_a_small_range_gets_a_buffer_its_size_not_a_whole_segment(tmp_path):
+    """Zeroing an 8 MB buffer for a 64 KB file was most of a small search (start-up, issue 13)."""
+    path = tmp_path / "f"
+    path.write_bytes(b"one\ntwo\nthree\n")
+    with open(path, "rb") as fh:
+        got = [(base, bytes(buf[:n]), len(buf)) for base, buf, n in segments(fh.fileno(), 4, 14)]
+    assert got == [(4, b"two\nthree\n", 10)]

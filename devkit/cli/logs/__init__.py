@@ -24,10 +24,13 @@ class LazyGroup(click.Group):
 
     def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
         if name in COMMANDS and name not in self.commands:
+            from devkit.cli.imports import gc_paused
             from devkit.cli.options import add_color_option
 
             module, attr = COMMANDS[name].split(":")
-            self.add_command(add_color_option(getattr(importlib.import_module(module), attr)), name)
+            with gc_paused():  # the command's modules: most of a search's start-up
+                command = getattr(importlib.import_module(module), attr)
+            self.add_command(add_color_option(command), name)
         return super().get_command(ctx, name)
 
 

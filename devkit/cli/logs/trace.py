@@ -55,7 +55,7 @@ def trace(ident: str, paths: tuple[str, ...], field: str | None, opts: LogOption
     """
     matcher = IdMatcher(ident, field)
     display = opts.display(IdMatcher(ident).token)
-    report = ReportFiles(html_file, svg_file, summary_json, command=_command_line())
+    report = ReportFiles(html_file, svg_file, summary_json, command=_command_line() if html_file else None)
     if es_url:
         from devkit.logs.es.trace import search_es
 

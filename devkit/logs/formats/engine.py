@@ -7,10 +7,10 @@ tests (first character, a literal in the first 200 characters) keep most regexes
 
 from __future__ import annotations
 
-import json
 import re
 from typing import Callable
 
+from devkit.lazyre import lazy
 from devkit.logs import fields as registry
 from devkit.logs.formats.hooks import HOOKS
 from devkit.logs.formats.jsonlines import JSON_FORMATS
@@ -45,7 +45,7 @@ def traceback_text(value: object) -> str | None:
     return text or None
 
 
-_GROUP = re.compile(r"\(\?P<(\w+)>")
+_GROUP = lazy(r"\(\?P<(\w+)>")
 
 
 class CompiledText:
@@ -276,10 +276,16 @@ DETECTOR = Detector(TEXT_FORMATS)  # compiles a candidate set's regex when a lin
 JSON: tuple[CompiledJson, ...] = tuple(CompiledJson(f) for f in JSON_FORMATS)
 
 
-try:  # 4x faster on every JSON log line (pyproject: orjson); the stdlib reads the same objects
-    from orjson import loads as _loads
-except ImportError:  # pragma: no cover - platforms without an orjson wheel
-    _loads = json.loads
+def _loads(line: str) -> object:
+    """orjson's ``loads``, imported by the first JSON line (a text log never loads it, nor the json
+    it imports); it then replaces this function, so later lines call it directly."""
+    global _loads
+    try:  # 4x faster on every JSON log line (pyproject: orjson); the stdlib reads the same objects
+        from orjson import loads
+    except ImportError:  # pragma: no cover - platforms without an orjson wheel
+        from json import loads
+    _loads = loads
+    return loads(line)
 
 
 def load_json(line: str) -> dict | None:
@@ -287,6 +293,8 @@ def load_json(line: str) -> dict | None:
     try:
         obj = _loads(line)
     except (ValueError, RecursionError):
+        import json  # only here: a run that needs no fallback never imports it
+
         try:  # what orjson refuses and the stdlib reads: NaN, integers past 64 bits
             obj = json.loads(line)
         except (ValueError, RecursionError):

@@ -9,21 +9,22 @@ from __future__ import annotations
 import re
 from typing import Callable
 
+from devkit.lazyre import lazy
 from devkit.logs.formats.record import Record
 
 Hook = Callable[[Record, "re.Match | None"], None]
 HOOKS: dict[str, Hook] = {}
 
-_KV = re.compile(r'([A-Za-z_][\w.\-]*)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)')
-_BARE_NUMBER = re.compile(r"\d+(?:\.\d+)?\Z")
-_BARE_ID = re.compile(r"[0-9a-fA-F][0-9a-fA-F-]{15,}\Z")
-_LEVEL_OPENING = re.compile(r"\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE)\b\]?")
-_CELERY_TASK = re.compile(r"(?:Task |Discarding revoked task: |Revoking task )?(?P<task>[\w.:-]+)\[(?P<task_id>[0-9A-Za-z-]{8,})\]"
-                          r":? ?(?P<what>\w+)?")
+_KV = lazy(r'([A-Za-z_][\w.\-]*)=("[^"\\]*(?:\\.[^"\\]*)*"|\S*)')
+_BARE_NUMBER = lazy(r"\d+(?:\.\d+)?\Z")
+_BARE_ID = lazy(r"[0-9a-fA-F][0-9a-fA-F-]{15,}\Z")
+_LEVEL_OPENING = lazy(r"\[?(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE)\b\]?")
+_CELERY_TASK = lazy(r"(?:Task |Discarding revoked task: |Revoking task )?(?P<task>[\w.:-]+)\[(?P<task_id>[0-9A-Za-z-]{8,})\]"
+                    r":? ?(?P<what>\w+)?")
 _CELERY_STATES = {"received": "RECEIVED", "succeeded": "SUCCESS", "raised": "FAILURE", "retry": "RETRY",
                   "revoked": "REVOKED", "rejected": "REJECTED", "ignored": "IGNORED"}
-_CELERY_DONE = re.compile(r"succeeded in (?P<secs>\d+(?:\.\d+)?)s")
-_OTEL_CTX = re.compile(r"trace_id=(?P<trace_id>\w+) span_id=(?P<span_id>\w+)(?: resource\.service\.name=(?P<svc>[^\s\]]*))?")
+_CELERY_DONE = lazy(r"succeeded in (?P<secs>\d+(?:\.\d+)?)s")
+_OTEL_CTX = lazy(r"trace_id=(?P<trace_id>\w+) span_id=(?P<span_id>\w+)(?: resource\.service\.name=(?P<svc>[^\s\]]*))?")
 
 
 def hook(name: str) -> Callable[[Hook], Hook]:
@@ -79,7 +80,7 @@ def _level_in_message(rec: Record, m: re.Match | None) -> None:
             rec.level = normalize_level(lm.group(1))
 
 
-_LEVEL_ANYWHERE = re.compile(r"\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE)\b")
+_LEVEL_ANYWHERE = lazy(r"\b(TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CRIT|SEVERE)\b")
 
 
 @hook("level-near-start")
