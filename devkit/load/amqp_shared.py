@@ -7,7 +7,6 @@ what the broker really confirmed.
 
 from __future__ import annotations
 
-import ctypes
 import os
 import signal
 from dataclasses import dataclass
@@ -29,7 +28,6 @@ RUNNING_ON, STOP_GRACEFUL, STOP_NOW = 0, 1, 2
 
 STOP_GRACE = 3.0  # after a graceful stop (Ctrl-C, SIGTERM): wait this long at most for outstanding confirms
 CLOSE_TIMEOUT = 2.0  # a broker that does not answer Connection.Close in this long is dropped
-_PR_SET_PDEATHSIG = 1
 
 
 def die_with_parent(parent_pid: int) -> None:
@@ -40,17 +38,13 @@ def die_with_parent(parent_pid: int) -> None:
     check :func:`parent_alive`. SIGINT and SIGTERM are ignored here: the parent turns them into
     a clean stop of every worker, so the final report is exact.
     """
+    from devkit.children import exit_with_parent
+
     global _parent_pid
     _parent_pid = parent_pid
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_IGN)
-    try:
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, int(signal.SIGKILL), 0, 0, 0)
-    except (OSError, AttributeError):  # not Linux: parent_alive() in the ticks covers it
-        pass
-    if os.getppid() != parent_pid:
-        os._exit(1)
+    exit_with_parent(parent_pid)  # elsewhere than Linux, parent_alive() in the ticks covers it
 
 
 _parent_pid = 0  # set in a worker process by die_with_parent()

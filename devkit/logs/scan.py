@@ -29,8 +29,10 @@ if TYPE_CHECKING:
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, and...
 DENSE_RATIO = 1 / 12  # ...past one window per this many of its lines, read it whole (windows hold ~10 lines)
-DENSE_HITS = 50_000
+DENSE_HITS = 50_000  # a raw search gives up past this many hits, or one per DENSE_BYTES of the range...
+DENSE_BYTES = 2048  # ...whichever is more (a hit is ~70 bytes of memory until its window is read)
 SPLIT_BYTES = 64 << 20  # a file's raw search is shared between threads in ranges this big
+LONG_LINE = 1 << 20  # lines this long (or longer) make window walks reach further than streamscan assumes
 
 
 class Matcher(Protocol):
@@ -94,28 +96,32 @@ def segment_hits(buf, matcher: Matcher, start: int, end: int, limit: int) -> tup
 class Hits:
     """The raw search of a byte range of a file: hits (offset, line number from the range's start)."""
 
-    __slots__ = ("hits", "newlines", "truncated_at", "dense")
+    __slots__ = ("hits", "newlines", "truncated_at", "dense", "odd")
 
     def __init__(self) -> None:
         self.hits: list[tuple[int, int]] = []
         self.newlines = 0
         self.truncated_at: int | None = None
         self.dense = False
+        self.odd = False  # a NUL byte or a line of LONG_LINE or more (looked for when asked)
 
 
 def find_hits(fd: int, start: int, end: int, matcher: Matcher, limit: int,
-              splits: frozenset[str] = frozenset()) -> Hits:
+              splits: frozenset[str] = frozenset(), oddities: bool = False) -> Hits:
     """Every raw hit in ``[start, end)`` of a file, read through a reused buffer.
 
     ``start`` must be a line start. ``splits``: the runtimes in this source that split long lines;
     the starts of their partial pieces are candidates too (an ID cut in two by the split is in no
     piece whole), found while each segment is in the buffer. Past ``limit`` hits the search stops
-    (``dense``): reading the file whole is then cheaper than windows.
+    (``dense``): reading the file whole is then cheaper than windows. ``oddities``: also say
+    (``odd``) whether the range holds a NUL byte or a very long line, while it is in the buffer.
     """
     out = Hits()
     line = 1
     try:
         for base, buf, length in segments(fd, start, end):
+            if oddities and not out.odd:
+                out.odd = buf.find(b"\0", 0, length) >= 0 or bool(_long_lines(buf, 0, length, LONG_LINE))
             found = segment_hits(buf, matcher, 0, length, limit - len(out.hits))
             if found is None:
                 out.dense = True
@@ -135,6 +141,12 @@ def find_hits(fd: int, start: int, end: int, matcher: Matcher, limit: int,
     return out
 
 
+def hit_limit(size: int) -> int:
+    """How many raw hits a search of ``size`` bytes collects before it reads the range whole
+    instead: windows are cheaper up to about one hit per dozen lines, and the hits are held."""
+    return max(DENSE_HITS, size // DENSE_BYTES)
+
+
 def line_start_at_or_after(fd: int, pos: int, end: int) -> int:
     """The first line start at or after ``pos`` (``end`` when there is none before it)."""
     if pos == 0:
@@ -151,20 +163,22 @@ def line_start_at_or_after(fd: int, pos: int, end: int) -> int:
 
 
 def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], pool: Executor | None,
-                limit: int | None = None) -> Hits:
+                limit: int | None = None, oddities: bool = False) -> Hits:
     """The raw search of a whole file, its ranges shared between ``pool``'s threads (GIL-free C)."""
-    limit = DENSE_HITS if limit is None else limit
+    limit = hit_limit(size) if limit is None else limit
     if pool is None or size < 2 * SPLIT_BYTES:
-        return find_hits(fd, 0, size, matcher, limit, splits)
+        return find_hits(fd, 0, size, matcher, limit, splits, oddities)
     cuts = [0]
     for k in range(1, max(2, size // SPLIT_BYTES)):
         cut = line_start_at_or_after(fd, size * k // max(2, size // SPLIT_BYTES), size)
         if cut > cuts[-1]:
             cuts.append(cut)
     cuts.append(size)
-    parts = list(pool.map(lambda ab: find_hits(fd, ab[0], ab[1], matcher, limit, splits), zip(cuts, cuts[1:])))
+    parts = list(pool.map(lambda ab: find_hits(fd, ab[0], ab[1], matcher, limit, splits, oddities),
+                          zip(cuts, cuts[1:])))
     out = Hits()
     for part in parts:
+        out.odd = out.odd or part.odd
         out.hits.extend((off, line + out.newlines) for off, line in part.hits)
         out.newlines += part.newlines
         if part.dense or len(out.hits) > limit:
@@ -461,119 +475,60 @@ class _CachedClassifier:
         return rec
 
 
+def window_limit(lines: int) -> int:
+    """Past this many windows in a file of ``lines`` lines, reading it whole is cheaper."""
+    return max(DENSE_WINDOWS, int(lines * DENSE_RATIO))
+
+
 def scan_windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]],
-                 lines: int = 0, procs: int = 1) -> list[Event] | None:
+                 lines: int = 0) -> list[Event] | None:
     """The matching events around raw hits, one window each; None when windows would cost more
     than reading the file whole: past ``DENSE_WINDOWS`` windows and one per ``1 / DENSE_RATIO``
-    of its ``lines``. ``procs`` > 1: the hits are shared between that many processes."""
-    limit = max(DENSE_WINDOWS, int(lines * DENSE_RATIO))
-    if procs > 1 and len(hits) >= SPLIT_HITS:
-        found = _windows_on_processes(buf, reading, matcher, hits, limit, procs)
-    else:
-        found = _windows(buf, reading, matcher, hits, limit)
+    of its ``lines``."""
+    found = _windows(buf, reading, matcher, hits, window_limit(lines))
     return None if found is None else [found[k] for k in sorted(found)]
 
 
 def _windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]], limit: int
              ) -> dict[int, Event] | None:
-    """The events around ``hits`` by first line (None past ``limit`` windows). Each window is
-    read on its own, so any share of the hits gives the events of that share."""
-    cls = _CachedClassifier(reading.cls)
+    """The events around ``hits`` by first line (None past ``limit`` windows)."""
     found: dict[int, Event] = {}
-    win_start = win_end = -1
-    target: Event | None = None
     windows = 0
-    for off, lineno in hits:
-        ls = buf.rfind(b"\n", 0, off) + 1
-        if win_start <= ls < win_end and target is not None and lineno in target.line_numbers:
-            continue  # another hit inside the event we already have
-        windows += 1
+    for windows, (target, _start, _ls) in enumerate(hit_events(buf, reading, matcher, hits), 1):
         if windows > limit:
             return None
-        win_start, win_end = window(buf, ls, cls)
-        first = lineno - buf[win_start:ls].count(b"\n")
-        seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls), cls)
-        pos, n = win_start, first
-        events: list[Event] = []
-        while pos < win_end:
-            raw, pos = _line_at(buf, pos)
-            events.extend(seg.feed(n, raw))
-            n += 1
-        events.extend(seg.finish())
-        target = next((ev for ev in events if lineno in ev.line_numbers), None)
         if target is not None and target.line not in found and matcher.matches(target):
             found[target.line] = target
     return found
 
 
-SPLIT_HITS = 4000  # fewer hits than this are not worth a second process
-
-
-def _windows_on_processes(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]], limit: int,
-                          procs: int) -> dict[int, Event] | None:
-    """``_windows`` over ``procs`` shares of the hits, the first share here, the others in forked
-    children (the file is read with ``pread``, so they read it too). The same event found from
-    two shares (a hit each side of a cut) is one event: the first share's, as one pass keeps it.
-    A child that fails (killed, out of memory) has its share done here instead."""
-    import pickle
-    import signal
-
-    step = -(-len(hits) // procs)
-    shares = [hits[i:i + step] for i in range(0, len(hits), step)]
-    children: list[tuple[int, int]] = []
-    try:
-        for share in shares[1:]:
-            rfd, wfd = os.pipe()
-            pid = os.fork()
-            if pid == 0:  # the child: its share, pickled down the pipe, then gone without cleanup
-                code = 1
-                try:
-                    os.close(rfd)
-                    signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a run ends
-                    before = len(getattr(matcher, "gave_up", ()))
-                    found = _windows(buf, reading, matcher, share, limit)
-                    gave_up = getattr(matcher, "gave_up", [])[before:]
-                    data = pickle.dumps((found, gave_up, bool(getattr(buf, "truncated", False))),
-                                        pickle.HIGHEST_PROTOCOL)
-                    with open(wfd, "wb") as out:
-                        out.write(data)
-                    code = 0
-                finally:
-                    os._exit(code)
-            os.close(wfd)
-            children.append((pid, rfd))
-        results = [(_windows(buf, reading, matcher, shares[0], limit), [], False)]
-        for k, (pid, rfd) in enumerate(children, 1):
-            with open(rfd, "rb") as pipe:
-                data = pipe.read()
-            children[k - 1] = (pid, -1)
-            os.waitpid(pid, 0)
-            children[k - 1] = (-1, -1)
-            try:
-                results.append(pickle.loads(data))
-            except Exception:  # nothing or half of it came back: do the share here
-                results.append((_windows(buf, reading, matcher, shares[k], limit), [], False))
-    finally:
-        for pid, rfd in children:
-            if rfd >= 0:
-                os.close(rfd)
-            if pid > 0:
-                try:
-                    os.kill(pid, signal.SIGTERM)
-                    os.waitpid(pid, 0)
-                except OSError:
-                    pass
-    found: dict[int, Event] = {}
-    for part, gave_up, truncated in results:
-        if part is None:  # one share alone had more windows than a full read costs
-            return None
-        for line, ev in part.items():
-            found.setdefault(line, ev)
-        if gave_up:
-            matcher.gave_up.extend(gave_up)  # type: ignore[attr-defined]
-        if truncated:
-            buf.truncated = True
-    return found
+def hit_events(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]]
+               ) -> Iterator[tuple[Event | None, int, int]]:
+    """Per window, the event that owns its hit, the byte its first line starts at and the start
+    of the hit's line. A hit
+    inside the event the window before it found is skipped. Each window is read on its own (the
+    classifier only caches), so any share of the hits gives that share's events."""
+    cls = _CachedClassifier(reading.cls)
+    win_start = win_end = -1
+    target: Event | None = None
+    for off, lineno in hits:
+        ls = buf.rfind(b"\n", 0, off) + 1
+        if win_start <= ls < win_end and target is not None and lineno in target.line_numbers:
+            continue  # another hit inside the event we already have
+        win_start, win_end = window(buf, ls, cls)
+        first = lineno - buf[win_start:ls].count(b"\n")
+        seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls), cls)
+        pos, n = win_start, first
+        events: list[Event] = []
+        starts: dict[int, int] = {}
+        while pos < win_end:
+            starts[n] = pos
+            raw, pos = _line_at(buf, pos)
+            events.extend(seg.feed(n, raw))
+            n += 1
+        events.extend(seg.finish())
+        target = next((ev for ev in events if lineno in ev.line_numbers), None)
+        yield target, (ls if target is None else starts.get(target.line, ls)), ls
 
 
 def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
@@ -617,13 +572,12 @@ def truncated_note(name: str, at: int, size: int) -> str:
 
 def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
                 pool: Executor | None = None, window: tuple[float | None, float | None] | None = None,
-                procs: int = 1) -> tuple[list[Event], list[str]]:
+                ) -> tuple[list[Event], list[str]]:
     """Matching events of one source and the problems met reading it (never raises for bad input).
 
     ``pool``: threads to share one big file's raw search (the C scan releases the GIL). With a time
     ``window`` (since, until) only the byte range that can hold it is searched, when the file is in
-    time order (``devkit.logs.timeseek``); the caller still filters the events. ``procs``: processes
-    the windows around many hits may be shared between (from a single-threaded process only: it forks).
+    time order (``devkit.logs.timeseek``); the caller still filters the events.
     """
     problems: list[str] = []
     if source.path is None:
@@ -634,13 +588,13 @@ def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = 
     fh = open_for_scan(source, problems, text_mode)
     if fh is None:
         return [], problems
-    events = _scan_file(fh, source, matcher, zone, problems, pool, window, procs)
+    events = _scan_file(fh, source, matcher, zone, problems, pool, window)
     if fh.name == source.path and any(has_gap(ev.raw) for ev in events):
         # NUL gaps in what we found: the full read drops them, so search a gap-free copy instead
         del problems[:]
         _matcher_problems(matcher)
         fh = open_for_scan(source, problems, text_mode, copy=True)
-        events = [] if fh is None else _scan_file(fh, source, matcher, zone, problems, pool, window, procs)
+        events = [] if fh is None else _scan_file(fh, source, matcher, zone, problems, pool, window)
     return events, problems + _matcher_problems(matcher)
 
 
@@ -667,8 +621,7 @@ def _matcher_problems(matcher: Matcher) -> list[str]:
 
 
 def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[str],
-               pool: Executor | None, window: tuple[float | None, float | None] | None = None,
-               procs: int = 1) -> list[Event]:
+               pool: Executor | None, window: tuple[float | None, float | None] | None = None) -> list[Event]:
     """The raw search of one opened file, windows around its hits (or a full read when dense)."""
     with fh:
         try:
@@ -683,10 +636,10 @@ def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[
                 found = search_file(fd, size, matcher, reading.splits, pool)
             else:
                 (start, end), before = span, lines_before(fd, span[0])
-                found = find_hits(fd, start, end, matcher, DENSE_HITS, reading.splits)
+                found = find_hits(fd, start, end, matcher, hit_limit(end - start), reading.splits)
                 found.hits = [(off, line + before) for off, line in found.hits]
             view = FileView(fd, found.truncated_at if found.truncated_at is not None else size)
-            events = None if found.dense else scan_windows(view, reading, matcher, found.hits, found.newlines, procs)
+            events = None if found.dense else scan_windows(view, reading, matcher, found.hits, found.newlines)
             if events is None:
                 events = _read_whole(file_lines(fd, min(len(view), end), start, before), reading, matcher)
             if found.truncated_at is not None or view.truncated or os.fstat(fd).st_size < size:

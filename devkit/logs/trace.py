@@ -233,11 +233,13 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
     total = sum(estimates.values())
 
     def source_events(s: Source, probs: list[str]) -> Iterator[Event]:
-        # in its own worker; a file with most of the hits shares its windows with more processes
+        # in its own worker, as found; a file with most of the hits shares its windows with more processes
+        from devkit.logs.streamscan import stream_source
+
         procs = jobs if total and estimates.get(s.index, 0) * 2 >= total else 1
-        events, found = scan_source(s, matcher, zone, text_mode, None, event_filter.window, procs)
-        probs.extend(found)
-        return named(event_filter.apply(iter(events)))
+        events = stream_source(s, matcher, zone, probs, text_mode=text_mode, window=event_filter.window,
+                               procs=procs)
+        return named(event_filter.apply(events))
 
     def windows() -> Iterator[tuple[float | None, bytes, int]]:
         result = _search_sources(sources, problems, matcher, query=query, zone=zone, text_mode=text_mode,

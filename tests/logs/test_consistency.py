@@ -95,6 +95,7 @@ def test_trace_equals_full_read_on_random_logs(tmp_path, seed, monkeypatch):
         monkeypatch.setattr(scan, "DENSE_RATIO", 0)
     elif seed % 3 == 1:
         monkeypatch.setattr(scan, "DENSE_HITS", 2)
+        monkeypatch.setattr(scan, "DENSE_BYTES", 1 << 40)
     assert_fast_equals_full([str(tmp_path / f"s{k}.log") for k in range(3)], ids, paths)
 
 
@@ -188,23 +189,63 @@ def test_trace_equals_full_read_with_container_wrappers(tmp_path, seed, kind, mo
     assert_fast_equals_full(paths, ids, paths)
 
 
+def _deepest_reach(path: str, matcher) -> int:
+    """How far before its hit's line the furthest event a hit's window finds starts (each hit
+    on its own, as the first hit of a share is)."""
+    import os
+
+    from devkit.logs.fileview import FileView
+    from devkit.logs.sources import expand_paths
+
+    source = expand_paths([path], [])[0]
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        size = os.fstat(fd).st_size
+        reading = scan.Reading(source, UTC, os.pread(fd, 1 << 16, 0))
+        hits = scan.search_file(fd, size, matcher, reading.splits, None).hits
+        view = FileView(fd, size)
+        return max((ls - start for hit in hits for ev, start, ls in scan.hit_events(view, reading, matcher, [hit])
+                    if ev is not None), default=0)
+    finally:
+        os.close(fd)
+
+
 @pytest.mark.parametrize("kind", ["plain", "docker", "journald", "kubectl"])
 @pytest.mark.parametrize("seed", range(3))
-def test_windows_shared_between_processes_equal_one_pass(tmp_path, seed, kind, monkeypatch):
-    """A file with most of the hits has its windows shared between forked processes: the events
-    (and their order) are those of one pass, also where a hit each side of a cut finds one event."""
+def test_streamed_windows_equal_one_pass(tmp_path, seed, kind, monkeypatch):
+    """A streamed search gives each event as soon as no later window can reach before it, and a
+    file with many hits has its windows shared between forked processes: the events (and their
+    order) are those of one pass, with the reach as tight as the file allows, and where a hit
+    each side of a cut finds one event."""
+    from devkit.logs import streamscan
     from devkit.logs.sources import expand_paths
 
     rng = random.Random(seed * 7 + len(kind))
     ids = [f"{rng.getrandbits(40):010x}" for _ in range(3)]
     path = tmp_path / f"{kind}.log"
     path.write_text(random_log(rng, ids, 900) if kind == "plain" else random_wrapped_log(rng, ids, kind, 900))
-    monkeypatch.setattr(scan, "SPLIT_HITS", 1)
+    monkeypatch.setattr(streamscan, "SPLIT_HITS", 1)
     source = expand_paths([str(path)], [])[0]
     for matcher in [*(IdMatcher(i) for i in ids), PatternMatcher(r"order \w+ is broken|failed for")]:
         one, _ = scan.scan_source(source, matcher, UTC)
         assert one, "the test needs hits"
-        for procs in (2, 5):
-            shared, problems = scan.scan_source(source, matcher, UTC, procs=procs)
-            assert shared == one, (matcher, procs)
+        monkeypatch.setattr(streamscan, "REACH", _deepest_reach(str(path), matcher))
+        for procs in (1, 2, 5):
+            problems: list[str] = []
+            streamed = list(streamscan.stream_source(source, matcher, UTC, problems, procs=procs))
+            assert streamed == one, (matcher, procs)
             assert problems == []
+
+
+def test_merging_shares_keeps_line_order_and_drops_repeats():
+    from devkit.logs.event import Event
+    from devkit.logs.streamscan import merge_shares
+
+    def ev(line):
+        return Event("s", [line], [b"x"], "text")
+
+    a = [(1, 10, ev(1)), (5, 50, ev(5)), (9, 90, ev(9))]
+    b = [(6, 60, ev(6)), (9, 90, ev(9)), (12, 120, ev(12))]
+    c = [(12, 120, ev(12)), (15, 150, ev(15))]
+    out = list(merge_shares([iter(a), iter(b), iter(c)], [0, 40, 100]))
+    assert [e.line for e in out] == [1, 5, 6, 9, 12, 15]

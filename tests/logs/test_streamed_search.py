@@ -60,11 +60,11 @@ def test_a_heavy_trace_streams_exactly_what_the_library_finds(tmp_path):
 def test_one_file_with_many_hits_shares_its_windows_and_streams_the_same(tmp_path):
     """One file holds every hit: its windows are shared between two processes, and the output is
     still byte for byte the in-process search's."""
-    from devkit.logs import scan
+    from devkit.logs import streamscan
 
     (path,) = _corpus(tmp_path, files=1, lines=120_000)
     hits = sum(1 for line in open(path) if "POZ-2" in line)
-    assert hits > 2 * scan.SPLIT_HITS and hits > trace_module.HEAVY_HITS
+    assert hits > 2 * streamscan.SPLIT_HITS and hits > trace_module.HEAVY_HITS
     out = _cli("trace", "POZ-2", path, "--json")
     expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", [path], zone=UTC).events)
     assert out.decode() == expected
