@@ -55,9 +55,10 @@ def stream_source(source: Source, matcher: Matcher, zone: Zone, problems: list[s
     ``procs``: processes its windows may be shared between (forked: call it from a process with
     one thread). Files it cannot stream (a time window, stdin, NUL gaps, huge lines, hits dense
     enough for a full read) are read by ``scan_source``. Problems are appended at the end."""
-    if source.path is None or window is not None:
+    if source.path is None or source.compressed or window is not None:
         yield from _listed(source, matcher, zone, problems, text_mode, window)
         return
+    said = len(problems)
     fh = open_for_scan(source, problems, text_mode)
     if fh is None:
         return
@@ -85,6 +86,7 @@ def stream_source(source: Source, matcher: Matcher, zone: Zone, problems: list[s
         take = getattr(matcher, "take_problems", None)
         problems.extend(take() if take else [])
     else:
+        del problems[said:]  # scan_source opens it again and says it again
         yield from _listed(source, matcher, zone, problems, text_mode, None)
 
 

@@ -249,3 +249,21 @@ def test_merging_shares_keeps_line_order_and_drops_repeats():
     c = [(12, 120, ev(12)), (15, 150, ev(15))]
     out = list(merge_shares([iter(a), iter(b), iter(c)], [0, 40, 100]))
     assert [e.line for e in out] == [1, 5, 6, 9, 12, 15]
+
+
+@pytest.mark.parametrize("name", ["copytruncate.log", "crlf.log", "invalid-utf8.log", "gateway.log.xz", "empty.log"])
+def test_streamed_search_of_odd_files_is_scan_source(name):
+    """NUL gaps, CRLF, invalid UTF-8, archives, empty files: the stream gives what scan_source
+    gives (it hands over what it cannot stream), problems said once."""
+    from pathlib import Path
+
+    from devkit.logs import streamscan
+    from devkit.logs.sources import expand_paths
+
+    path = Path(__file__).parents[1] / "data" / name
+    source = expand_paths([str(path)], [])[0]
+    for matcher in (PatternMatcher("e"), PatternMatcher("Traceback", fixed=True)):
+        one, said = scan.scan_source(source, matcher, UTC)
+        problems: list[str] = []
+        assert list(streamscan.stream_source(source, matcher, UTC, problems, procs=2)) == one
+        assert problems == said
