@@ -86,6 +86,12 @@ def _worker(source: Source, zone: Zone, text_mode: bool, render: Render, conn, e
     conn.close()
 
 
+try:  # the optional C accelerator (pyproject.toml: ext-modules)
+    from devkit.logs._speedups import merge_batches
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    merge_batches = None
+
+
 def worth_it(sources: list[Source], jobs: int, least: int = 2) -> bool:
     """Processes pay off for several files of some size, all on disk (stdin cannot be shared);
     ``least=1`` for a search whose one file may share its windows between processes."""
@@ -111,7 +117,7 @@ class Merged:
             for key, _index, _seq, ts, data, cut in heap_merge(*streams):
                 yield (None if key == _NO_TIME else ts), data, cut
 
-    def chunks(self, origin: float | None = None, limit: int = 1 << 18) -> Iterator[tuple[bytes, int]]:
+    def _chunks(self, origin: float | None = None, limit: int = 1 << 18) -> Iterator[tuple[bytes, int]]:
         """``(output bytes, events in them)``, about ``limit`` bytes at a time, merged in C."""
         with self._workers() as conns:
             batches: list[bytes | None] = [_EMPTY] * len(conns)
@@ -129,6 +135,9 @@ class Merged:
                     state[2 * stalled] = state[2 * stalled + 1] = 0
                     if not data:
                         _take_problems(conns[stalled], self.problems)
+
+    #: None without the C accelerator: the caller then takes the events one by one (heap_merge)
+    chunks = _chunks if merge_batches is not None else None
 
     @contextmanager
     def _workers(self) -> Iterator[list]:
@@ -181,7 +190,8 @@ def _take_problems(conn, problems: list[str]) -> None:
 
 def _merge_batches_py(batches: list[bytes | None], state: array, origin: float, limit: int
                       ) -> tuple[bytes, int, float, int]:
-    """``_speedups.merge_batches`` in Python (same results; the reference its test holds it to)."""
+    """``_speedups.merge_batches`` in Python: the reference its test holds it to (too slow to
+    stand in for it: without the accelerator ``Merged`` is taken event by event)."""
     views = {i: list(_decode(b)) for i, b in enumerate(batches) if b is not None}
     for i, items in views.items():
         if state[2 * i] >= len(items):
@@ -209,11 +219,6 @@ def _merge_batches_py(batches: list[bytes | None], state: array, origin: float, 
             return b"".join(out), count, origin, -2
     return b"".join(out), count, origin, -1
 
-
-try:  # the optional C accelerator (pyproject.toml: ext-modules)
-    from devkit.logs._speedups import merge_batches
-except ImportError:  # pragma: no cover - built wherever a C compiler is
-    merge_batches = _merge_batches_py
 
 _EMPTY = _HEADER.pack(0)
 

@@ -68,3 +68,30 @@ def test_one_file_with_many_hits_shares_its_windows_and_streams_the_same(tmp_pat
     out = _cli("trace", "POZ-2", path, "--json")
     expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", [path], zone=UTC).events)
     assert out.decode() == expected
+
+
+def test_merge_written_from_c_chunks_is_the_event_by_event_merge(tmp_path, monkeypatch):
+    """A parallel merge is written from the C merge's chunks; without the accelerator it is taken
+    event by event (heapq.merge): the same bytes, offsets included."""
+    import io
+    from functools import partial
+    from types import SimpleNamespace
+
+    from devkit.cli.logs import render
+    from devkit.logs import parallel
+    from devkit.logs.trace import merge
+
+    paths = _corpus(tmp_path, files=3, lines=40_000)
+
+    def written() -> bytes:
+        out = io.BytesIO()
+        term = SimpleNamespace(stdout=SimpleNamespace(buffer=out, flush=lambda: None))
+        run = merge(paths, zone=UTC).rendered(partial(render.plain_text, short_tb=False))
+        assert isinstance(run, parallel.Merged)
+        render.write_rendered(run, term)
+        return out.getvalue()
+
+    fast = written()
+    monkeypatch.setattr(parallel.Merged, "chunks", None)
+    assert written() == fast
+    assert fast.count(b"\n") > 120_000
