@@ -493,7 +493,6 @@ def _windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]
              ) -> dict[int, Event] | None:
     """The events around ``hits`` by first line (None past ``limit`` windows)."""
     found: dict[int, Event] = {}
-    windows = 0
     for windows, (target, _start, _ls) in enumerate(hit_events(buf, reading, matcher, hits), 1):
         if windows > limit:
             return None
@@ -505,9 +504,9 @@ def _windows(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]
 def hit_events(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, int]]
                ) -> Iterator[tuple[Event | None, int, int]]:
     """Per window, the event that owns its hit, the byte its first line starts at and the start
-    of the hit's line. A hit
-    inside the event the window before it found is skipped. Each window is read on its own (the
-    classifier only caches), so any share of the hits gives that share's events."""
+    of the hit's line. A hit inside the event the window before it found is skipped. Each window
+    is read on its own (the classifier only caches), so any share of the hits gives that share's
+    events."""
     cls = _CachedClassifier(reading.cls)
     win_start = win_end = -1
     target: Event | None = None
