@@ -168,14 +168,13 @@ HEAVY_HITS = 3000  # past this many raw hits (estimated), a streamed search read
 @dataclass
 class RenderedSearch:
     """A search whose events are rendered as they are found, never all held: ``lines`` yields
-    ``(time, bytes, offset position)`` in time order (and, from a parallel read, ready output
-    ``chunks``); ``problems`` and ``count`` are complete once it is exhausted."""
+    ``(time, bytes, offset position)`` in time order (and, from a parallel read, has ready output
+    ``chunks``); ``problems`` is complete once it is exhausted."""
 
     sources: list[Source]
     problems: list[str]
     query: str
     _lines: Iterable[tuple[float | None, bytes, int]] = field(default=())
-    count: int = 0
 
     @property
     def sources_scanned(self) -> int:
@@ -185,28 +184,8 @@ class RenderedSearch:
     def bytes_scanned(self) -> int:
         return sum(s.size for s in self.sources)
 
-    def lines(self) -> "_Counted":
-        return _Counted(self)
-
-
-class _Counted:
-    """A search's lines, counted into it as they are taken (per event, or per chunk)."""
-
-    def __init__(self, run: RenderedSearch) -> None:
-        self.run = run
-        chunks = getattr(run._lines, "chunks", None)
-        if chunks is not None:
-            self.chunks = self._chunks
-
-    def __iter__(self) -> Iterator[tuple[float | None, bytes, int]]:
-        for item in self.run._lines:
-            self.run.count += 1
-            yield item
-
-    def _chunks(self, origin: float | None = None) -> Iterator[tuple[bytes, int]]:
-        for data, n in self.run._lines.chunks(origin):  # type: ignore[attr-defined]
-            self.run.count += n
-            yield data, n
+    def lines(self) -> Iterable[tuple[float | None, bytes, int]]:
+        return self._lines
 
 
 def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *, query: str,

@@ -413,5 +413,5 @@ def payload_starts(line: str, zone: Zone) -> bool:
 
 
 Parser = Callable[[str, Zone], "Record | None"]
-__all__ = ["flatten", "traceback_text", "parse_payload", "payload_starts", "parse_json", "parse_text", "json_record", "load_json",
-           "JSON", "LAYOUTS"]
+__all__ = ["flatten", "traceback_text", "parse_payload", "payload_starts", "parse_json", "parse_text", "json_record",
+           "load_json", "JSON", "LAYOUTS"]
