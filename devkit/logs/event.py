@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from devkit.logs.timestamps import format_utc
+from devkit.logs.timestamps import format_utc, stamp_traits
 
 class _Unset:
     """"Not normalised yet": one object, also after pickling (events cross process boundaries)."""
@@ -44,8 +44,8 @@ class Event:
     """
 
     __slots__ = ("source", "line_numbers", "raw", "format", "ts", "level", "service", "message", "traceback",
-                 "fields", "source_index", "ts_inherited", "_correlation_id", "_status", "_duration", "ts_naive",
-                 "ts_resolution", "wrapper")
+                 "fields", "source_index", "ts_inherited", "_correlation_id", "_status", "_duration", "_naive",
+                 "_resolution", "_stamp", "wrapper")
 
     def __init__(self, source: str, line_numbers: list[int], raw: list[bytes], format: str,
                  ts: float | None = None, level: str | None = None, service: str | None = None, message: str = "",
@@ -68,8 +68,9 @@ class Event:
         self._correlation_id = _UNSET if correlation_id is None else correlation_id
         self._status = _UNSET if status is None else status
         self._duration = _UNSET if duration is None else duration
-        self.ts_naive = ts_naive
-        self.ts_resolution = ts_resolution
+        self._naive = ts_naive
+        self._resolution = ts_resolution
+        self._stamp: str | None = None  # a stamp whose traits are worked out when first asked
         self.wrapper = wrapper
 
     # -- normalised on first read ------------------------------------------------------------------
@@ -105,6 +106,42 @@ class Event:
     @duration.setter
     def duration(self, value: float | None) -> None:
         self._duration = value
+
+    # -- what the stamp as written says (naive? whole seconds?), worked out on first read -------------
+    def stamp_from(self, text: str | None) -> None:
+        """``ts_naive`` and ``ts_resolution`` are those of this stamp as written (None: unknown):
+        only requests, the waterfall and the zone check ask, so a merge never works them out."""
+        self._stamp = text
+        if text is None:
+            self._naive, self._resolution = False, 0.0
+
+    def _traits(self) -> None:
+        self._naive, self._resolution = stamp_traits(self._stamp)
+        self._stamp = None
+
+    @property
+    def ts_naive(self) -> bool:
+        if self._stamp is not None:
+            self._traits()
+        return self._naive
+
+    @ts_naive.setter
+    def ts_naive(self, value: bool) -> None:
+        if self._stamp is not None:
+            self._traits()
+        self._naive = value
+
+    @property
+    def ts_resolution(self) -> float:
+        if self._stamp is not None:
+            self._traits()
+        return self._resolution
+
+    @ts_resolution.setter
+    def ts_resolution(self, value: float) -> None:
+        if self._stamp is not None:
+            self._traits()
+        self._resolution = value
 
     def normalise(self) -> None:
         """Forget normalised values the fields no longer back (after the fields were replaced)."""

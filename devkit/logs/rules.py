@@ -127,15 +127,16 @@ def combine(p: Peeled, inner: Record | None) -> Record:
 class Classifier:
     """How one source's lines are read: the zone, and the wrappers its head showed."""
 
-    __slots__ = ("zone", "wrappers")
+    __slots__ = ("zone", "wrappers", "_peelers")
 
     def __init__(self, zone: Zone, wrappers: tuple[Wrapper, ...] = ALWAYS) -> None:
         self.zone = zone
         self.wrappers = wrappers
+        self._peelers: dict[str, tuple] = {}  # first character -> the wrappers a line may be (wrappers.peel)
 
     def text(self, line: str) -> Record | None:
         """The record this line starts (never None for a wrapped line), or None for a continuation."""
-        p = peel(line, self.zone, self.wrappers)
+        p = peel(line, self.zone, self.wrappers, self._peelers)
         if p is None:
             return parse_payload(line, self.zone)
         if p.partial:
@@ -149,7 +150,7 @@ class Classifier:
     def starts(self, raw: bytes) -> bool:
         """Does this line start a record (``self(raw) is not None``), at less cost."""
         line = raw.decode("utf-8", "replace")
-        return peel(line, self.zone, self.wrappers) is not None or payload_starts(line, self.zone)
+        return peel(line, self.zone, self.wrappers, self._peelers) is not None or payload_starts(line, self.zone)
 
     def join(self, pieces: list[Record]) -> Record:
         """Partial pieces and the piece that ends them, as the one record they were written as."""

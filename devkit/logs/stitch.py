@@ -9,7 +9,7 @@ the fast windowed search agrees with a full read.
 from __future__ import annotations
 
 from collections import deque
-from typing import Callable, Iterable, Iterator
+from typing import Callable, Iterable, Iterator, Sequence
 
 from devkit.logs.event import Event
 from devkit.logs.formats.engine import json_record, load_json
@@ -25,7 +25,7 @@ from devkit.logs.rules import (
     starts_traceback,
     traceback_after,
 )
-from devkit.logs.timestamps import Zone, stamp_traits
+from devkit.logs.timestamps import Zone
 from devkit.logs.wrappers import ALWAYS, Wrapper
 
 __all__ = ["CONT_CAP", "INHERIT_GAP", "STREAM_GAP", "Segmenter", "stitch", "decode", "classify"]
@@ -94,9 +94,13 @@ class Segmenter:
 
     def _new(self, lines: list[tuple[int, bytes]], rec: Record | None, text: str,
              slot: _Open | None = None) -> _Open:
-        lineno = lines[0][0]
-        linenos = [ln for ln, _ in lines]
-        raws = [raw for _, raw in lines]
+        if len(lines) == 1:  # nearly always: one line opens an event
+            ((lineno, raw),) = lines
+            linenos, raws = [lineno], [raw]
+        else:
+            lineno = lines[0][0]
+            linenos = [ln for ln, _ in lines]
+            raws = [raw for _, raw in lines]
         if rec is None or rec.ts is None:
             ts = self._inherited_ts(lineno)
         if rec is None:
@@ -109,11 +113,11 @@ class Segmenter:
         if ev.ts is None:
             ev.ts, ev.ts_inherited = ts, ts is not None
         elif rec is not None and rec.ts_text:
-            ev.ts_naive, ev.ts_resolution = stamp_traits(rec.ts_text)
+            ev.stamp_from(rec.ts_text)
         op = slot if slot is not None else _Open(None, lineno)
         op.event = ev
         op.pieces = None
-        op.last_line = lines[-1][0]
+        op.last_line = linenos[-1]
         if rec is not None:
             op.fallback = rec.fallback_level
             op.in_block = rec.block
@@ -121,11 +125,11 @@ class Segmenter:
             self._pending.append(op)
         return op
 
-    def feed(self, lineno: int, raw: bytes) -> list[Event]:
+    def feed(self, lineno: int, raw: bytes) -> Sequence[Event]:
         """One physical line; returns the events this line finished."""
         return self.feed_record(lineno, raw, self.classify(raw), None)
 
-    def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str | None) -> list[Event]:
+    def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str | None) -> Sequence[Event]:
         """A line someone else parsed already (a search-server document, say)."""
         if rec is not None and rec.ts is not None:
             self._line_ts = (rec.ts, lineno)
@@ -189,10 +193,12 @@ class Segmenter:
         new.stream = rec.stream
         self._streams[rec.stream] = new  # type: ignore[index]
 
-    def _ready(self, lineno: int | None) -> list[Event]:
+    def _ready(self, lineno: int | None) -> Sequence[Event]:
         """Pop finished events off the head; an open head holds back everything after it."""
-        out: list[Event] = []
         pending = self._pending
+        if not pending or (pending[0] is self._current and lineno is not None and not self._current.closed):
+            return ()  # the usual line: the event it opened or continued is the only one open
+        out: list[Event] = []
         while pending:
             head = pending[0]
             if head.pieces is not None:  # a partial record still waiting for its last piece
@@ -214,7 +220,7 @@ class Segmenter:
 
     def finish(self) -> list[Event]:
         """End of input: everything still open is complete."""
-        out = self._ready(None)
+        out = list(self._ready(None))
         self._streams.clear()
         self._pieces.clear()
         self._current = None
@@ -255,7 +261,7 @@ class Segmenter:
         ev.status, ev.duration = rec.status, rec.duration
         if rec.ts is not None:
             ev.ts, ev.ts_inherited = rec.ts, False
-            ev.ts_naive, ev.ts_resolution = stamp_traits(rec.ts_text) if rec.ts_text else (False, 0.0)
+            ev.stamp_from(rec.ts_text)
 
 
 def stitch(lines: Iterable[tuple[int, bytes]], source: str, zone: Zone, service: str | None = None,

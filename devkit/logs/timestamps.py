@@ -183,8 +183,8 @@ def bsd_to_epoch(m: re.Match, zone: Zone, now: float | None = None) -> float | N
     return ts
 
 
-def format_utc(ts: float | None) -> str | None:
-    """ISO 8601 in UTC with milliseconds and an explicit offset.
+def _format_utc_py(ts: float | None) -> str | None:
+    """ISO 8601 in UTC with milliseconds and an explicit offset (the definition ``format_utc`` is held to).
 
     Every event of a full read is written with its time, and a log repeats its seconds: the
     second's text is made once, the milliseconds put in (as ``datetime`` rounds a float to
@@ -209,6 +209,11 @@ def format_utc(ts: float | None) -> str | None:
 
 
 _SECONDS: dict[int, str] = {}  # whole second -> "YYYY-MM-DDTHH:MM:SS"
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules): every event of a full read is written with its time
+    from devkit.logs._records import format_utc
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    format_utc = _format_utc_py
 
 
 _OFFSET_AT_END = lazy(r"(?:Z|[+-]\d{2}:?\d{2}|UTC|GMT)\s*\Z")

@@ -376,15 +376,31 @@ def sniff(head_lines: list[str], zone: Zone) -> tuple[Wrapper, ...]:
     return ALWAYS + tuple(enabled) if enabled else ALWAYS
 
 
-def peel(line: str, zone: Zone, wrappers: tuple[Wrapper, ...] = ALWAYS) -> Peeled | None:
-    """The first wrapper that recognises ``line``, peeled; None for an unwrapped line."""
+def candidates(wrappers: tuple[Wrapper, ...], first: str) -> tuple[Peeler, ...]:
+    """The wrappers a line starting with ``first`` may be, in order (their peel functions)."""
+    return tuple(w.peel for w in wrappers if not w.first or first in w.first)
+
+
+def peel(line: str, zone: Zone, wrappers: tuple[Wrapper, ...] = ALWAYS,
+         table: dict[str, tuple[Peeler, ...]] | None = None) -> Peeled | None:
+    """The first wrapper that recognises ``line``, peeled; None for an unwrapped line.
+
+    ``table``: where a caller that reads many lines with the same ``wrappers`` keeps their
+    ``candidates`` per first character (a source's classifier), so each line tries only those.
+    """
     if not line:
         return None
     c = line[0]
-    for w in wrappers:
-        if w.first and c not in w.first:
-            continue
-        found = w.peel(line, zone)
+    if table is None:
+        peelers = candidates(wrappers, c)
+    else:
+        peelers = table.get(c)  # type: ignore[assignment]
+        if peelers is None:
+            if len(table) > 256:
+                table.clear()
+            peelers = table[c] = candidates(wrappers, c)
+    for fn in peelers:
+        found = fn(line, zone)
         if found is not None:
             return found
     return None

@@ -196,6 +196,16 @@ def write_raw(events: Iterable[Event], display: Display | None = None) -> int:
 
 def plain_text(ev: Event, short_tb: bool = False) -> tuple[str, int]:
     """An event as plain lines (continuation lines indented), and where its offset goes."""
+    if not short_tb and _render_plain is not None:  # the usual event, written in C
+        done = _render_plain(ev.ts, ev.service, ev.level, ev.message, ev.traceback)
+        if done is not None:
+            return done
+    return _plain_text_py(ev, short_tb)
+
+
+def _plain_text_py(ev: Event, short_tb: bool = False) -> tuple[str, int]:
+    """``plain_text`` in Python: its definition, and what writes what C leaves (text to show
+    visibly, a time out of range, ``--short-tb``)."""
     message, *more = visible(ev.message).split("\n")
     if ev.traceback:
         tb = visible(ev.traceback)
@@ -205,6 +215,12 @@ def plain_text(ev: Event, short_tb: bool = False) -> tuple[str, int]:
     if more:
         text += "".join(f"    {extra}\n" for extra in more)
     return text, len(head)
+
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules): a full read writes every event
+    from devkit.logs._records import render_plain as _render_plain
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    _render_plain = None
 
 
 def json_text(ev: Event) -> tuple[str, int]:

@@ -25,15 +25,21 @@ _TS_GROUPS = frozenset({"ts_text", "y", "yy", "mo", "mon", "d", "h", "mi", "s", 
 _SPECIAL = _TS_GROUPS | {"level", "msg"}
 
 
-def flatten(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
-    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists stay values."""
+def _flatten_py(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
+    """``{"a": {"b": 1}}`` -> ``{"a.b": 1}``; lists stay values (the definition ``flatten`` is held to)."""
     out = {} if out is None else out
     for key, value in obj.items():
         if value.__class__ is dict and value:
-            flatten(value, f"{prefix}{key}.", out)
+            _flatten_py(value, f"{prefix}{key}.", out)
         else:
             out[f"{prefix}{key}" if prefix else key] = value
     return out
+
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules): an ECS line holds ten dicts
+    from devkit.logs._records import flatten
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    flatten = _flatten_py
 
 
 def traceback_text(value: object) -> str | None:
@@ -96,7 +102,10 @@ class CompiledText:
         if self.epoch_at:
             return float(group(self.epoch_at))
         sec = group(self.s_at)
-        if len(sec) > 2 or int(sec) > 60:
+        if len(sec) > 2:
+            return None
+        seconds = int(sec)
+        if seconds > 60:
             return None
         values = (group(self.stamp_at[0]),) if self.one_stamp else group(*self.stamp_at)
         key = (self.name, values)
@@ -105,7 +114,7 @@ class CompiledText:
             base = zone.remember(key, epoch_from_groups({**dict(zip(self.stamp_names, values)), "s": "0"}, zone))
             if base is None:
                 return None
-        base += int(sec)
+        base += seconds
         if self.ms_at:
             ms = group(self.ms_at)
             if ms:
@@ -173,7 +182,7 @@ class TextSet:
     """Formats tried in order with one regex: an alternation, whose first matching branch is the
     first format in order that matches (as trying them one by one would give), in one C call."""
 
-    __slots__ = ("formats", "regex", "_rest")
+    __slots__ = ("formats", "regex", "_rest", "_branch")
 
     def __init__(self, specs: tuple[TextFormat, ...]) -> None:
         branches = []
@@ -185,12 +194,13 @@ class TextSet:
         for i, fmt in enumerate(self.formats):
             fmt.bind(self.regex, f"f{i}_")
         self._rest: dict[int, TextSet] = {}
+        self._branch = {f"f{i}": i for i in range(len(specs))}  # the name of a match's last group -> its format
 
     def parse(self, line: str, zone: Zone) -> Record | None:
         m = self.regex.match(line)
         if m is None:
             return None
-        k = int(m.lastgroup[1:])  # type: ignore[index]
+        k = self._branch[m.lastgroup]  # type: ignore[index]
         rec = self.formats[k].record(m, zone)
         if rec is not None or k + 1 == len(self.formats):
             return rec
@@ -256,7 +266,9 @@ class Detector:
         self.specs = specs
         self.literals = tuple(sorted({s.contains for s in specs if s.contains}))
         self._sets: dict[tuple, TextSet | None] = {}
-        self._keys: dict[tuple, tuple] = {}
+        # (first character, literal present?, ...) as one expression: `lit in line` for each, no call per literal
+        tests = "".join(f"{lit!r} in line, " for lit in self.literals)
+        self._key: Callable[[str], tuple] = eval(f"lambda line: (line[0], {tests})")
 
     def candidates(self, first: str, present: tuple[bool, ...]) -> tuple[TextFormat, ...]:
         have = {lit for lit, ok in zip(self.literals, present) if ok}
@@ -264,7 +276,7 @@ class Detector:
                      if (not s.first or first in s.first) and (not s.contains or s.contains in have))
 
     def parse(self, line: str, zone: Zone) -> Record | None:
-        key = (line[0], *map(line.__contains__, self.literals))
+        key = self._key(line)
         found = self._sets.get(key, False)
         if found is False:
             specs = self.candidates(key[0], key[1:])

@@ -51,11 +51,16 @@ def _access_tail(rec: Record, m: re.Match | None) -> None:
     rest = (rec.fields.pop("rest", "") or "").strip()
     fields = rec.fields
     extras = []
-    for key, value in _KV.findall(rest):
+    gaps = []  # the text between the pairs: what is left is bare values
+    end = 0
+    for kv in _KV.finditer(rest):
+        key, value = kv.groups()
         fields[key] = value[1:-1] if value.startswith('"') else value
         extras.append(f"{key}={value}")
-    bare = _KV.sub("", rest).split()
-    for token in bare:
+        gaps.append(rest[end:kv.start()])
+        end = kv.end()
+    gaps.append(rest[end:])
+    for token in "".join(gaps).split():
         token = token.strip('"')
         if _BARE_NUMBER.match(token) and rec.duration is None:
             rec.duration = float(token) if "." in token else int(token) / 1e6
@@ -142,13 +147,15 @@ def _otel_context(rec: Record, m: re.Match | None) -> None:
             rec.service = rec.service or om["svc"]
 
 
+_STRUCTLOG_QUIET = frozenset({"event", "level", "timestamp", "exception", "logger", "logger_name", "request_id",
+                              "correlation_id", "corrId", "trace_id", "span_id", "exc_info", "stack", "stack_info"})
+
+
 @hook("structlog-extras")
 def _structlog_extras(rec: Record, m: re.Match | None) -> None:
     """As structlog's console renderer shows it: the event, then its bound key=value pairs."""
-    quiet = {"event", "level", "timestamp", "exception", "logger", "logger_name", "request_id", "correlation_id",
-             "corrId", "trace_id", "span_id", "exc_info", "stack", "stack_info"}
     extras = [f"{k}={v}" for k, v in rec.fields.items()
-              if k not in quiet and "." not in k and not isinstance(v, (dict, list))]
+              if k not in _STRUCTLOG_QUIET and "." not in k and not isinstance(v, (dict, list))]
     if extras:
         rec.message = f"{rec.message} " + " ".join(extras)
 

@@ -1,0 +1,405 @@
+/* Optional accelerator for devkit.logs: the per-record primitives of a full read.
+ *
+ * A full read (merge, requests, a dense trace) turns every line into a record and every event
+ * into output. Two small steps of that cost more in Python than the regex or JSON decoding
+ * beside them: flattening a nested JSON object (an ECS line holds ten dicts) and writing an
+ * event's time as ISO 8601 text. Each function here does exactly what its Python definition
+ * does (formats/engine.py ``_flatten_py``, timestamps.py ``_format_utc_py``); the tests hold them
+ * to those definitions. Without a compiler devkit uses the Python ones.
+ */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* -- flatten -------------------------------------------------------------------------------- */
+
+static PyObject *DOT = NULL; /* "." */
+
+/* {"a": {"b": 1}} -> {"a.b": 1}: nested non-empty dicts (exactly dict) become dotted keys. At
+ * the top level a key is kept as the object it is; below it, it is formatted as f"{key}". */
+static int
+flatten_into(PyObject *obj, PyObject *prefix, PyObject *out)
+{
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    if (Py_EnterRecursiveCall(" while flattening a JSON object"))
+        return -1;
+    while (PyDict_Next(obj, &pos, &key, &value)) {
+        PyObject *name;
+        int nested = PyDict_CheckExact(value) && PyDict_GET_SIZE(value) > 0;
+        if (prefix == NULL && !nested) {
+            name = key;
+            Py_INCREF(name);
+        } else {
+            PyObject *text = PyObject_Format(key, NULL);
+            if (text == NULL)
+                goto error;
+            if (prefix == NULL) {
+                name = text;
+            } else {
+                name = PyUnicode_Concat(prefix, text);
+                Py_DECREF(text);
+                if (name == NULL)
+                    goto error;
+            }
+        }
+        /* the value may be released by a key's __format__ or __eq__: hold it while it is used */
+        Py_INCREF(value);
+        int rc;
+        if (nested) {
+            PyObject *dot = PyUnicode_Concat(name, DOT);
+            rc = dot == NULL ? -1 : flatten_into(value, dot, out);
+            Py_XDECREF(dot);
+        } else {
+            rc = PyDict_SetItem(out, name, value);
+        }
+        Py_DECREF(value);
+        Py_DECREF(name);
+        if (rc < 0)
+            goto error;
+    }
+    Py_LeaveRecursiveCall();
+    return 0;
+error:
+    Py_LeaveRecursiveCall();
+    return -1;
+}
+
+static PyObject *
+flatten(PyObject *Py_UNUSED(self), PyObject *obj)
+{
+    if (!PyDict_Check(obj)) {
+        PyErr_SetString(PyExc_TypeError, "flatten() takes a dict");
+        return NULL;
+    }
+    if (DOT == NULL && (DOT = PyUnicode_InternFromString(".")) == NULL)
+        return NULL;
+    PyObject *out = PyDict_New();
+    if (out == NULL)
+        return NULL;
+    if (flatten_into(obj, NULL, out) < 0) {
+        Py_DECREF(out);
+        return NULL;
+    }
+    return out;
+}
+
+/* -- format_utc ----------------------------------------------------------------------------- */
+
+/* Days since 1970-01-01 to a proleptic Gregorian date (H. Hinnant's civil_from_days). */
+static void
+civil_from_days(int64_t z, int *year, unsigned *month, unsigned *day)
+{
+    z += 719468;
+    const int64_t era = (z >= 0 ? z : z - 146096) / 146097;
+    const unsigned doe = (unsigned)(z - era * 146097);
+    const unsigned yoe = (doe - doe / 1460 + doe / 36524 - doe / 146096) / 365;
+    const int64_t y = (int64_t)yoe + era * 400;
+    const unsigned doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    const unsigned mp = (5 * doy + 2) / 153;
+    *day = doy - (153 * mp + 2) / 5 + 1;
+    *month = mp < 10 ? mp + 3 : mp - 9;
+    *year = (int)(y + (*month <= 2));
+}
+
+static PyObject *slow_format_utc = NULL; /* timestamps._format_utc_py, for what is out of range */
+
+static void
+digits(char *at, unsigned value, int width)
+{
+    for (int i = width - 1; i >= 0; i--, value /= 10)
+        at[i] = (char)('0' + value % 10);
+}
+
+/* The text of an in-range time (0 <= ts < 253402300799) into `text`: 29 characters. A log
+ * repeats its seconds: the date and time of the last second written are kept. */
+static int
+utc_text(double ts, char *text)
+{
+    static int64_t last_sec = -1;
+    static char last[20]; /* "YYYY-MM-DDTHH:MM:SS" */
+    double whole;
+    double frac = modf(ts, &whole);
+    double us = nearbyint(frac * 1e6); /* the default rounding mode: half to even, like round() */
+    if (us >= 1000000.0) {
+        us -= 1000000.0;
+        whole += 1.0;
+    }
+    int64_t sec = (int64_t)whole;
+    if (sec != last_sec) {
+        int64_t days = sec / 86400, rest = sec % 86400;
+        int year;
+        unsigned month, day;
+        civil_from_days(days, &year, &month, &day);
+        digits(last, (unsigned)year, 4);
+        last[4] = '-';
+        digits(last + 5, month, 2);
+        last[7] = '-';
+        digits(last + 8, day, 2);
+        last[10] = 'T';
+        digits(last + 11, (unsigned)(rest / 3600), 2);
+        last[13] = ':';
+        digits(last + 14, (unsigned)(rest / 60 % 60), 2);
+        last[16] = ':';
+        digits(last + 17, (unsigned)(rest % 60), 2);
+        last_sec = sec;
+    }
+    memcpy(text, last, 19);
+    text[19] = '.';
+    digits(text + 20, (unsigned)us / 1000, 3);
+    memcpy(text + 23, "+00:00", 6);
+    return 29;
+}
+
+static int
+in_range(double ts)
+{
+    return 0.0 <= ts && ts < 253402300799.0; /* NaN is not */
+}
+
+/* "2026-11-20T09:14:03.120+00:00": microseconds rounded half to even, as datetime does with a
+ * float, then cut to milliseconds, as isoformat(timespec="milliseconds") does. */
+static PyObject *
+format_utc(PyObject *Py_UNUSED(self), PyObject *arg)
+{
+    if (arg == Py_None)
+        Py_RETURN_NONE;
+    double ts = PyFloat_AsDouble(arg);
+    if (ts == -1.0 && PyErr_Occurred())
+        return NULL;
+    if (!in_range(ts)) { /* before 1970, near year 9999, NaN: datetime says it */
+        if (slow_format_utc == NULL) {
+            PyObject *mod = PyImport_ImportModule("devkit.logs.timestamps");
+            if (mod == NULL)
+                return NULL;
+            slow_format_utc = PyObject_GetAttrString(mod, "_format_utc_py");
+            Py_DECREF(mod);
+            if (slow_format_utc == NULL)
+                return NULL;
+        }
+        return PyObject_CallOneArg(slow_format_utc, arg);
+    }
+    char text[32];
+    return PyUnicode_FromStringAndSize(text, utc_text(ts, text));
+}
+
+/* -- plain lines ---------------------------------------------------------------------------- */
+
+/* What cli/visible.py shows instead of obeying (its _UNSAFE_CODES): C0 but tab and newline, DEL,
+ * C1, bidi marks, embeddings, overrides and isolates, line/paragraph separators, annotations. */
+static int
+unsafe(Py_UCS4 c)
+{
+    if (c < 0x20)
+        return c != '\t' && c != '\n';
+    if (c < 0x7F)
+        return 0;
+    if (c <= 0x9F)
+        return 1; /* DEL and C1 */
+    if (c < 0x061C)
+        return 0;
+    return c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+           (c >= 0x2066 && c <= 0x2069) || c == 0x2028 || c == 0x2029 || (c >= 0xFFF9 && c <= 0xFFFB);
+}
+
+/* A run of characters of one string that goes into the output. */
+typedef struct {
+    PyObject *str;
+    Py_ssize_t start, end;
+} Piece;
+
+typedef struct {
+    Piece *items; /* `inline_items` until there are more */
+    Py_ssize_t n, cap;
+    Py_ssize_t length;
+    Py_UCS4 maxchar;
+    Piece inline_items[24];
+} Pieces;
+
+static void
+pieces_init(Pieces *p)
+{
+    p->items = p->inline_items;
+    p->n = p->length = 0;
+    p->cap = 24;
+    p->maxchar = 0;
+}
+
+static void
+pieces_free(Pieces *p)
+{
+    if (p->items != p->inline_items)
+        PyMem_Free(p->items);
+}
+
+static int
+add(Pieces *p, PyObject *str, Py_ssize_t start, Py_ssize_t end)
+{
+    if (p->n == p->cap) {
+        Py_ssize_t cap = p->cap * 2;
+        Piece *items = PyMem_Malloc(cap * sizeof(Piece));
+        if (items == NULL) {
+            PyErr_NoMemory();
+            return -1;
+        }
+        memcpy(items, p->items, p->n * sizeof(Piece));
+        pieces_free(p);
+        p->items = items;
+        p->cap = cap;
+    }
+    p->items[p->n++] = (Piece){str, start, end};
+    p->length += end - start;
+    Py_UCS4 m = PyUnicode_MAX_CHAR_VALUE(str);
+    if (m > p->maxchar)
+        p->maxchar = m;
+    return 0;
+}
+
+static PyObject *S_SPACE, *S_TWO, *S_NL, *S_INDENT, *S_DASH; /* " ", "  ", "\n", "    ", "-" */
+
+/* `text`'s lines after its first, each as "    line\n"; 1 if it holds a character that must be
+ * shown visibly (the caller then falls back to Python), -1 on error. With first != NULL the first
+ * line is not written but its end is stored there. */
+static int
+add_lines(Pieces *p, PyObject *text, Py_ssize_t *first)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text), start = 0;
+    int in_first = first != NULL;
+    for (Py_ssize_t i = 0; i <= len; i++) {
+        Py_UCS4 c = i < len ? PyUnicode_READ(kind, data, i) : '\n';
+        if (c != '\n') {
+            if (unsafe(c))
+                return 1;
+            continue;
+        }
+        if (in_first) {
+            *first = i;
+            in_first = 0;
+        } else if (add(p, S_INDENT, 0, 4) < 0 || add(p, text, start, i) < 0 || add(p, S_NL, 0, 1) < 0) {
+            return -1;
+        }
+        start = i + 1;
+    }
+    return 0;
+}
+
+static int
+safe_text(PyObject *text)
+{
+    int kind = PyUnicode_KIND(text);
+    const void *data = PyUnicode_DATA(text);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(text);
+    for (Py_ssize_t i = 0; i < len; i++)
+        if (unsafe(PyUnicode_READ(kind, data, i)))
+            return 0;
+    return 1;
+}
+
+static PyObject *
+join(Pieces *p)
+{
+    PyObject *out = PyUnicode_New(p->length, p->maxchar);
+    if (out == NULL)
+        return NULL;
+    Py_ssize_t at = 0;
+    for (Py_ssize_t i = 0; i < p->n; i++) {
+        Piece *it = &p->items[i];
+        if (PyUnicode_CopyCharacters(out, at, it->str, it->start, it->end - it->start) < 0) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        at += it->end - it->start;
+    }
+    return out;
+}
+
+/* render_plain(ts, service, level, message, traceback) -> (text, offset position) or None.
+ * cli/logs/render.py plain_text's line, for the usual event; None when a text must be shown
+ * visibly, a time is out of range or a value is not what an event holds (plain_text then). */
+static PyObject *
+render_plain(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 5) {
+        PyErr_SetString(PyExc_TypeError, "render_plain(ts, service, level, message, traceback)");
+        return NULL;
+    }
+    PyObject *ts = args[0], *service = args[1], *level = args[2], *message = args[3], *tb = args[4];
+    if (!PyUnicode_Check(message) || (service != Py_None && !PyUnicode_Check(service)) ||
+        (level != Py_None && !PyUnicode_Check(level)) || (tb != Py_None && !PyUnicode_Check(tb)) ||
+        (ts != Py_None && !PyFloat_Check(ts)))
+        Py_RETURN_NONE;
+    PyObject *stamp;
+    if (ts == Py_None) {
+        stamp = S_DASH;
+        Py_INCREF(stamp);
+    } else {
+        double value = PyFloat_AS_DOUBLE(ts);
+        if (!in_range(value))
+            Py_RETURN_NONE;
+        char text[32];
+        if ((stamp = PyUnicode_FromStringAndSize(text, utc_text(value, text))) == NULL)
+            return NULL;
+    }
+    if (service == Py_None || PyUnicode_GET_LENGTH(service) == 0)
+        service = S_DASH;
+    if (level == Py_None || PyUnicode_GET_LENGTH(level) == 0)
+        level = S_DASH;
+    PyObject *result = NULL;
+    Pieces p, rest;
+    pieces_init(&p);
+    pieces_init(&rest);
+    Py_ssize_t first = 0;
+    int rc = safe_text(service) ? add_lines(&rest, message, &first) : 1;
+    if (rc == 0 && tb != Py_None && PyUnicode_GET_LENGTH(tb) > 0)
+        rc = add_lines(&rest, tb, NULL);
+    if (rc < 0)
+        goto done;
+    if (rc > 0) {
+        result = Py_None;
+        Py_INCREF(result);
+        goto done;
+    }
+    /* f"{stamp}  {service} {level} {first line}\n" then the rest */
+    if (add(&p, stamp, 0, PyUnicode_GET_LENGTH(stamp)) < 0 || add(&p, S_TWO, 0, 2) < 0 ||
+        add(&p, service, 0, PyUnicode_GET_LENGTH(service)) < 0 || add(&p, S_SPACE, 0, 1) < 0 ||
+        add(&p, level, 0, PyUnicode_GET_LENGTH(level)) < 0 || add(&p, S_SPACE, 0, 1) < 0 ||
+        add(&p, message, 0, first) < 0 || add(&p, S_NL, 0, 1) < 0)
+        goto done;
+    for (Py_ssize_t i = 0; i < rest.n; i++)
+        if (add(&p, rest.items[i].str, rest.items[i].start, rest.items[i].end) < 0)
+            goto done;
+    PyObject *text = join(&p), *cut = NULL;
+    if (text != NULL && (cut = PyLong_FromSsize_t(PyUnicode_GET_LENGTH(stamp) + 1)) != NULL)
+        result = PyTuple_Pack(2, text, cut);
+    Py_XDECREF(text);
+    Py_XDECREF(cut);
+done:
+    pieces_free(&p);
+    pieces_free(&rest);
+    Py_DECREF(stamp);
+    return result;
+}
+
+static PyMethodDef methods[] = {
+    {"flatten", flatten, METH_O, "flatten(obj) -> {'a.b': value} for {'a': {'b': value}}"},
+    {"format_utc", format_utc, METH_O, "format_utc(ts) -> '2026-11-20T09:14:03.120+00:00' (None for None)"},
+    {"render_plain", (PyCFunction)(void (*)(void))render_plain, METH_FASTCALL,
+     "render_plain(ts, service, level, message, traceback) -> (text, offset position), or None"},
+    {NULL, NULL, 0, NULL},
+};
+
+static struct PyModuleDef module = {PyModuleDef_HEAD_INIT, "_records", NULL, -1, methods};
+
+PyMODINIT_FUNC
+PyInit__records(void)
+{
+    if ((S_SPACE = PyUnicode_InternFromString(" ")) == NULL || (S_TWO = PyUnicode_InternFromString("  ")) == NULL ||
+        (S_NL = PyUnicode_InternFromString("\n")) == NULL || (S_INDENT = PyUnicode_InternFromString("    ")) == NULL ||
+        (S_DASH = PyUnicode_InternFromString("-")) == NULL)
+        return NULL;
+    return PyModule_Create(&module);
+}

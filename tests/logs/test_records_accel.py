@@ -1,0 +1,146 @@
+"""The per-record C primitives (``devkit.logs._records``) do exactly what their Python definitions do,
+and the shortcuts of a full read (lazy stamp traits, wrapper tables, the detector's key) change nothing."""
+
+import pickle
+import random
+from datetime import datetime, timezone
+
+import pytest
+
+from devkit.cli.logs.render import _plain_text_py, plain_text
+from devkit.logs.event import Event
+from devkit.logs.formats.engine import DETECTOR, _flatten_py, flatten
+from devkit.logs.rules import Classifier
+from devkit.logs.timestamps import Zone, _format_utc_py, format_utc, stamp_traits
+from devkit.logs.wrappers import ALWAYS, WRAPPERS, peel
+
+from logs_support import EXAMPLES
+
+
+def test_accelerator_is_built_here():
+    """CI builds it (gcc is on the machine); a laptop without a compiler uses the Python definitions."""
+    try:
+        from devkit.logs import _records  # noqa: F401
+    except ImportError:
+        from services import in_ci
+
+        if in_ci():
+            raise
+        pytest.skip("devkit.logs._records was not built (no C compiler?); the pure-Python path is used")
+
+
+def _outcome(fn, *args):
+    try:
+        return fn(*args)
+    except Exception as exc:  # the same error is part of the same behaviour
+        return type(exc)
+
+
+def test_format_utc_is_its_definition_and_datetime():
+    rng = random.Random(11)
+    values = [rng.uniform(0, 4e9) for _ in range(50000)]
+    values += [1795132800 + j / 1e6 for j in range(0, 2_000_000, 997)]  # one second after another, as a log is
+    values += [1795132800.9999995, 1795132800.0000005, 0.0, 1e-7, 0.9999999, 951782400.5, 951868799.9996,
+               253402300798.9999, 253402300798.9999996, 5, True]
+    for ts in values:
+        want = datetime.fromtimestamp(ts, timezone.utc).isoformat(timespec="milliseconds")
+        assert format_utc(ts) == _format_utc_py(ts) == want, ts
+    for odd in (None, -1.5, -0.0004, 253402300799.5, float("nan"), float("inf"), 1e20, "x"):
+        assert _outcome(format_utc, odd) == _outcome(_format_utc_py, odd), odd
+
+
+def _random_object(rng: random.Random, depth: int = 0) -> dict:
+    keys = ["a", "log", "level", "@fields", "é", "x.y", "", "trace", 7, (1, 2)]
+    obj: dict = {}
+    for _ in range(rng.randrange(0, 6)):
+        key = rng.choice(keys)
+        kind = rng.random()
+        if kind < 0.3 and depth < 4:
+            obj[key] = _random_object(rng, depth + 1)
+        elif kind < 0.4:
+            obj[key] = {}
+        elif kind < 0.5:
+            obj[key] = [{"in": "list"}, 1]
+        else:
+            obj[key] = rng.choice([1, 2.5, None, True, "text", ""])
+    return obj
+
+
+def test_flatten_is_its_definition():
+    rng = random.Random(5)
+    for _ in range(20000):
+        obj = _random_object(rng)
+        assert list(flatten(obj).items()) == list(_flatten_py(obj).items()), obj
+    for path in EXAMPLES.rglob("*.log"):
+        for line in path.read_text("utf-8", "replace").splitlines():
+            if line.startswith("{"):
+                import json
+
+                try:
+                    obj = json.loads(line)
+                except ValueError:
+                    continue
+                if isinstance(obj, dict):
+                    assert list(flatten(obj).items()) == list(_flatten_py(obj).items())
+    deep = inner = {}
+    for _ in range(5000):
+        inner["k"] = {"v": 1}
+        inner = inner["k"]
+    assert _outcome(flatten, deep) is _outcome(_flatten_py, deep) is RecursionError
+
+
+_ANY = list("abc XYZ019-:\n\t\r\x1b\x7f\x85\u061c\u200e\u202a\u202e\u202f\u2066\u2069\u206a\u2028\ufff9\ufffb"
+            "\ufffc\u00e9\u4e2d\U0001f600")
+_SAFE = list("abc XYZ019-:\n\t\u00e9\u4e2d\U0001f600\u202f\u206a\ufffc\u061b")
+
+
+@pytest.mark.parametrize("alphabet", [_ANY, _SAFE], ids=["controls", "safe"])
+def test_plain_text_is_its_definition(alphabet):
+    """Every event: what C writes is what the Python definition writes; the rest is left to it."""
+    from devkit.logs._records import render_plain
+
+    rng = random.Random(len(alphabet))
+
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 30)))
+
+    written = 0
+    for _ in range(30000):
+        ts = rng.choice([None, rng.uniform(0, 4e9), 1795132800.9999995, -1.0, float("nan"), 253402300799.5, 7])
+        ev = Event("s", [1], [b""], "text", ts, rng.choice([None, "", "INFO", text()]),
+                   rng.choice([None, "", "orders", text()]), text(),
+                   rng.choice([None, "", text(), "Traceback (most recent call last):\n  File x\nValueError: boom"]))
+        assert _outcome(plain_text, ev) == _outcome(_plain_text_py, ev), (ev.ts, ev.service, ev.level, ev.message,
+                                                                          ev.traceback)
+        written += render_plain(ev.ts, ev.service, ev.level, ev.message, ev.traceback) is not None
+    assert written > (10000 if alphabet is _SAFE else 0)  # the usual event is C's
+
+
+def test_stamp_traits_are_worked_out_when_asked():
+    for stamp in ("2026-11-20 09:14:03,120", "20/Nov/2026:09:14:03 +0000", "2026-11-20T09:14:03.120456Z", "", None):
+        ev = Event("s", [1], [b""], "text", 1.0)
+        ev.stamp_from(stamp)
+        again = pickle.loads(pickle.dumps(ev))  # events cross process boundaries before anyone asks
+        want = stamp_traits(stamp)
+        assert (ev.ts_naive, ev.ts_resolution) == (again.ts_naive, again.ts_resolution) == want
+        ev = Event("s", [1], [b""], "text", 1.0)
+        ev.stamp_from(stamp)
+        ev.ts_naive = True  # one trait set, the other still the stamp's
+        assert (ev.ts_naive, ev.ts_resolution) == (True, want[1])
+
+
+def test_a_classifier_peels_what_peel_does():
+    zone = Zone(timezone.utc)
+    lines = [s.line for w in WRAPPERS for s in w.samples]
+    for path in EXAMPLES.rglob("*.log"):
+        lines += path.read_text("utf-8", "replace").splitlines()
+    cls = Classifier(zone, ALWAYS)
+    for line in lines:
+        assert peel(line, zone, ALWAYS, cls._peelers) == peel(line, zone, ALWAYS), line
+
+
+def test_the_detector_key_is_first_character_and_literals():
+    for path in EXAMPLES.rglob("*.log"):
+        for line in path.read_text("utf-8", "replace").splitlines():
+            if line:
+                assert DETECTOR._key(line) == (line[0], *(lit in line for lit in DETECTOR.literals))
