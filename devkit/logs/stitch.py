@@ -108,8 +108,8 @@ class Segmenter:
                        source_index=self.source_index)
         else:
             ev = Event(self.source, linenos, raws, rec.format, rec.ts, rec.level, rec.service or self.service,
-                       rec.message, rec.traceback, rec.fields, self.source_index, status=rec.status,
-                       duration=rec.duration, wrapper=rec.wrapper)
+                       rec.message, rec.traceback, rec.fields, self.source_index, False, None, rec.status,
+                       rec.duration, False, 0.0, rec.wrapper)  # positional arguments cost less, once per event
         if ev.ts is None:
             ev.ts, ev.ts_inherited = ts, ts is not None
         elif rec is not None and rec.ts_text:
