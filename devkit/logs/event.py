@@ -115,32 +115,30 @@ class Event:
         if text is None:
             self._naive, self._resolution = False, 0.0
 
-    def _traits(self) -> None:
-        self._naive, self._resolution = stamp_traits(self._stamp)
-        self._stamp = None
+    def _known(self) -> None:
+        """The stamp's traits, if they are still owed."""
+        if self._stamp is not None:
+            self._naive, self._resolution = stamp_traits(self._stamp)
+            self._stamp = None
 
     @property
     def ts_naive(self) -> bool:
-        if self._stamp is not None:
-            self._traits()
+        self._known()
         return self._naive
 
     @ts_naive.setter
     def ts_naive(self, value: bool) -> None:
-        if self._stamp is not None:
-            self._traits()
+        self._known()
         self._naive = value
 
     @property
     def ts_resolution(self) -> float:
-        if self._stamp is not None:
-            self._traits()
+        self._known()
         return self._resolution
 
     @ts_resolution.setter
     def ts_resolution(self, value: float) -> None:
-        if self._stamp is not None:
-            self._traits()
+        self._known()
         self._resolution = value
 
     def normalise(self) -> None:
