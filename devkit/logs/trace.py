@@ -21,7 +21,7 @@ from devkit.logs.timeseek import lines_in_window
 from devkit.logs.timestamps import Zone
 
 if TYPE_CHECKING:
-    from devkit.logs.parallel import Render
+    from devkit.logs.parallel import Render, SourceEvents
     from devkit.logs.waterfall import Hop, Waterfall
 
 Progress = Callable[[int, int], None]  # (bytes done, bytes total)
@@ -136,26 +136,41 @@ def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | N
     """Every event matching ``matcher`` (and ``event_filter``) across ``paths``, merged in time order."""
     problems: list[str] = []
     sources = expand_paths(list(paths), problems)
-    return _search_sources(sources, problems, matcher, query=query, zone=zone, text_mode=text_mode,
-                           progress=progress, jobs=jobs, event_filter=event_filter)
+    jobs = jobs or min(2, os.cpu_count() or 1)
+    return _search_sources(sources, problems, matcher, _heavy_plan(sources, matcher, jobs), query=query, zone=zone,
+                           text_mode=text_mode, progress=progress, jobs=jobs, event_filter=event_filter)
 
 
-def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher, *, query: str,
-                    zone: Zone | None = None, text_mode: bool = False, progress: Progress | None = None,
-                    jobs: int | None = None, event_filter: EventFilter | None = None) -> SearchResult:
+def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher, plan: dict[int, int] | None, *,
+                    query: str, zone: Zone | None = None, text_mode: bool = False, progress: Progress | None = None,
+                    jobs: int = 1, event_filter: EventFilter | None = None) -> SearchResult:
+    """``search`` of expanded sources; ``plan`` (``_heavy_plan``): processes per source, or None
+    for windows on threads in this process."""
     event_filter = event_filter or EventFilter()
     zone = zone or Zone()
     total = sum(s.size for s in sources)
+    done = 0
+
+    def finished(size: int) -> None:
+        nonlocal done
+        done += size
+        if progress:
+            progress(done, total)
+
+    plan = _heavy_plan(sources, matcher, jobs)
+    if plan is not None:  # many hits: windows or whole reads on every core, one process per file
+        from devkit.logs.parallel import gather_events
+
+        read = _streamed(matcher, zone, text_mode, event_filter.window, plan)
+        found = gather_events(sources, zone, lambda s, probs: event_filter.apply(read(s, probs)), problems,
+                              text_mode=text_mode, done=lambda s: finished(s.size))
+        return SearchResult(list(merge_events(found)), problems, len(sources), total, query)
     per_source: dict[int, list[Event]] = {}
     per_problems: dict[int, list[str]] = {}
     sizes = {s.index: s.size for s in sources}
-    done = 0
-    for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs or min(2, os.cpu_count() or 1),
-                                          event_filter.window):
+    for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs, event_filter.window):
         per_source[index], per_problems[index] = events, probs
-        done += sizes[index]
-        if progress:
-            progress(done, total)
+        finished(sizes[index])
     for s in sources:
         problems.extend(per_problems.get(s.index, []))
     merged = list(event_filter.apply(merge_events(per_source[s.index] for s in sources)))
@@ -194,7 +209,7 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
     """``search``, turned into bytes by ``render`` as events are found (``--json``): a search with
     many hits runs one process per source, each sending its rendered events to a merge by time,
     so memory stays bounded and both cores work; a few hits are answered by windows in-process."""
-    from devkit.logs.parallel import merge_rendered, worth_it
+    from devkit.logs.parallel import merge_rendered
 
     event_filter = event_filter or EventFilter()
     zone = zone or Zone()
@@ -208,29 +223,48 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
                 ev.correlation_id = ident
             yield ev
 
-    estimates = _estimated_hits(sources, matcher) if worth_it(sources, jobs, least=1) else {}
-    total = sum(estimates.values())
-
-    def source_events(s: Source, probs: list[str]) -> Iterator[Event]:
-        # in its own worker, as found; a file with most of the hits shares its windows with more processes
-        from devkit.logs.streamscan import stream_source
-
-        procs = jobs if total and estimates.get(s.index, 0) * 2 >= total else 1
-        events = stream_source(s, matcher, zone, probs, text_mode=text_mode, window=event_filter.window,
-                               procs=procs)
-        return named(event_filter.apply(events))
+    plan = _heavy_plan(sources, matcher, jobs)
+    read = _streamed(matcher, zone, text_mode, event_filter.window, plan or {})
 
     def windows() -> Iterator[tuple[float | None, bytes, int]]:
-        result = _search_sources(sources, problems, matcher, query=query, zone=zone, text_mode=text_mode,
+        result = _search_sources(sources, problems, matcher, None, query=query, zone=zone, text_mode=text_mode,
                                  jobs=jobs, event_filter=event_filter)
         for ev in named(iter(result.events)):
             text, cut = render(ev)
             yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
 
-    if total > HEAVY_HITS:
+    if plan is not None:
         return RenderedSearch(sources, problems, query, merge_rendered(
-            sources, zone, render, text_mode=text_mode, problems=problems, events=source_events))
+            sources, zone, render, text_mode=text_mode, problems=problems,
+            events=lambda s, probs: named(event_filter.apply(read(s, probs)))))
     return RenderedSearch(sources, problems, query, windows())
+
+
+def _heavy_plan(sources: list[Source], matcher: Matcher, jobs: int) -> dict[int, int] | None:
+    """How many processes each source's windows get when a search has many hits (past
+    ``HEAVY_HITS``, estimated from the files' heads): a file with most of them gets ``jobs``, the
+    rest one each. None when a few hits are answered faster by windows in this process."""
+    from devkit.logs.parallel import worth_it
+
+    if not worth_it(sources, jobs, least=1):
+        return None
+    estimates = _estimated_hits(sources, matcher)
+    total = sum(estimates.values())
+    if total <= HEAVY_HITS:
+        return None
+    return {s.index: jobs if estimates.get(s.index, 0) * 2 >= total else 1 for s in sources}
+
+
+def _streamed(matcher: Matcher, zone: Zone, text_mode: bool, window: tuple | None,
+              plan: dict[int, int]) -> "SourceEvents":
+    """A worker's search of its source: events as they are found, its windows shared by ``plan``."""
+
+    def read(s: Source, probs: list[str]) -> Iterator[Event]:
+        from devkit.logs.streamscan import stream_source
+
+        return stream_source(s, matcher, zone, probs, text_mode=text_mode, window=window, procs=plan.get(s.index, 1))
+
+    return read
 
 
 def _estimated_hits(sources: list[Source], matcher: Matcher) -> dict[int, float]:

@@ -1,6 +1,8 @@
-"""`--json` searches with many hits are rendered as they are found, on one process per source:
-the output is byte for byte what the in-process search renders, and the parent holds no events."""
+"""Searches with many hits run on one process per source: `--json` is rendered as it is found
+(the parent holds no events), a held search gathers the workers' events; either way the result
+is byte for byte what the in-process search (``jobs=1``) finds."""
 
+import calendar
 import json
 import random
 import subprocess
@@ -44,7 +46,7 @@ def test_a_heavy_grep_streams_exactly_what_the_library_finds(tmp_path):
     paths = _corpus(tmp_path)
     assert sum(1 for p in paths for line in open(p) if "POZ-2" in line) > trace_module.HEAVY_HITS
     out = _cli("grep", "-F", "POZ-2", *paths, "--json")
-    expected = "".join(json_text(ev)[0] for ev in grep("POZ-2", paths, fixed=True, zone=UTC).events)
+    expected = "".join(json_text(ev)[0] for ev in grep("POZ-2", paths, fixed=True, zone=UTC, jobs=1).events)
     assert out.decode() == expected
     assert all(json.loads(line)["traceback"] for line in out.splitlines() if b"ValueError" in line)
 
@@ -52,7 +54,7 @@ def test_a_heavy_grep_streams_exactly_what_the_library_finds(tmp_path):
 def test_a_heavy_trace_streams_exactly_what_the_library_finds(tmp_path):
     paths = _corpus(tmp_path)
     out = _cli("trace", "POZ-2", *paths, "--json")
-    expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", paths, zone=UTC).events)
+    expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", paths, zone=UTC, jobs=1).events)
     assert out.decode() == expected
     assert all(json.loads(line)["correlation_id"] == "POZ-2" for line in out.splitlines())
 
@@ -66,8 +68,36 @@ def test_one_file_with_many_hits_shares_its_windows_and_streams_the_same(tmp_pat
     hits = sum(1 for line in open(path) if "POZ-2" in line)
     assert hits > 2 * streamscan.SPLIT_HITS and hits > trace_module.HEAVY_HITS
     out = _cli("trace", "POZ-2", path, "--json")
-    expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", [path], zone=UTC).events)
+    expected = "".join(json_text(ev)[0] for ev in trace("POZ-2", [path], zone=UTC, jobs=1).events)
     assert out.decode() == expected
+
+
+def test_a_heavy_search_held_whole_gathers_the_workers_events(tmp_path, monkeypatch):
+    """trace and grep without --json hold their events (the summary follows them): with many
+    hits they are gathered from one process per source, and equal the in-process search's,
+    problems included, with a time window and with a file that holds most of the hits."""
+    from devkit.logs import parallel
+    from devkit.logs.filters import EventFilter
+
+    (tmp_path / "big").mkdir()
+    paths = _corpus(tmp_path, files=2) + _corpus(tmp_path / "big", files=1, lines=150_000)
+    paths.append(str(tmp_path / "missing.log"))
+    gathered = []
+    real = parallel.gather_events
+    monkeypatch.setattr(parallel, "gather_events", lambda *a, **kw: gathered.append(a[0]) or real(*a, **kw))
+    window = EventFilter(since=calendar.timegm((2026, 11, 20, 9, 10, 0)))  # seeks: read by scan_source
+    runs = [lambda **kw: trace("POZ-2", paths, zone=UTC, **kw),
+            lambda **kw: grep("POZ-2", paths, fixed=True, zone=UTC, **kw),
+            lambda **kw: grep(r"order \d+ failed for (order|depot)", paths, zone=UTC, **kw),
+            lambda **kw: grep("ValueError", paths, zone=UTC, event_filter=window, **kw)]
+    for run in runs:
+        before = len(gathered)
+        many, one = run(jobs=2), run(jobs=1)
+        assert len(gathered) == before + 1, "the heavy search was not gathered from processes"
+        assert len(many.events) > trace_module.HEAVY_HITS
+        assert [json_text(ev)[0] for ev in many.events] == [json_text(ev)[0] for ev in one.events]
+        assert many.problems == one.problems and len(many.problems) == 1
+        assert (many.sources_scanned, many.bytes_scanned) == (one.sources_scanned, one.bytes_scanned)
 
 
 def test_merge_written_from_c_chunks_is_the_event_by_event_merge(tmp_path, monkeypatch):
