@@ -384,11 +384,390 @@ done:
     return result;
 }
 
+/* -- text_record ---------------------------------------------------------------------------- */
+
+/* A text format's record from its regex match: formats/engine.py ``CompiledText._record_py``,
+ * step for step, for a format's ``plan`` (``CompiledText.plan`` says what each item is). Where
+ * that definition would need what only Python has here (a minute not converted yet, a level
+ * name not met yet, a digit that is not ASCII, an error to raise), it answers NotImplemented
+ * and the caller runs the definition itself: it then fills the caches this reads. */
+
+enum { P_NAME, P_LAYOUT, P_EPOCH, P_S, P_STAMP, P_MS, P_FRAC, P_TS_TEXT, P_FIELDS, P_NUMBERS, P_LEVEL,
+       P_LEVELS, P_MSG, P_RECORD, P_STATUS, P_DURATION, P_SERVICE, P_STREAM, P_OPENS, P_HOOKS, P_SIZE };
+
+static PyObject *A_STATUS, *A_DURATION, *A_SERVICE, *A_STREAM, *A_STREAM_MSG, *A_OPENS, *S_EMPTY;
+
+#define MISSING() (Py_INCREF(Py_NotImplemented), Py_NotImplemented)
+
+/* The group ``index`` (a Python int, or None for "no such group": None) of match ``m``. */
+static PyObject *
+group(PyObject *m, PyObject *index)
+{
+    if (index == Py_None) {
+        Py_INCREF(Py_None);
+        return Py_None;
+    }
+    return PyObject_GetItem(m, index);
+}
+
+/* An ASCII decimal of at most 15 digits (exact as a double) -> 0 and its value; else -1. */
+static int
+ascii_number(PyObject *text, long long *value)
+{
+    if (!PyUnicode_Check(text) || !PyUnicode_IS_ASCII(text))
+        return -1;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(text);
+    const char *c = (const char *)PyUnicode_DATA(text);
+    if (n == 0 || n > 15)
+        return -1;
+    long long v = 0;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (c[i] < '0' || c[i] > '9')
+            return -1;
+        v = v * 10 + (c[i] - '0');
+    }
+    *value = v;
+    return 0;
+}
+
+static const double POW10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
+
+/* The stamp's time (``_epoch``): 1 and *ts set, 0 "not a time", 2 missing, -1 error. */
+static int
+stamp_time(PyObject *plan, PyObject *m, PyObject *cache, double *ts)
+{
+    PyObject *sec = group(m, PyTuple_GET_ITEM(plan, P_S));
+    if (sec == NULL)
+        return -1;
+    long long seconds;
+    int rc = 2;
+    if (PyUnicode_Check(sec) && PyUnicode_GET_LENGTH(sec) > 2) {
+        rc = 0;
+    } else if (ascii_number(sec, &seconds) == 0) {
+        rc = seconds > 60 ? 0 : 3;
+    }
+    Py_DECREF(sec);
+    if (rc != 3)
+        return rc;
+    PyObject *at = PyTuple_GET_ITEM(plan, P_STAMP);
+    Py_ssize_t n = PyTuple_GET_SIZE(at);
+    PyObject *values = PyTuple_New(n);
+    if (values == NULL)
+        return -1;
+    for (Py_ssize_t i = 0; i < n; i++) {
+        PyObject *v = group(m, PyTuple_GET_ITEM(at, i));
+        if (v == NULL) {
+            Py_DECREF(values);
+            return -1;
+        }
+        PyTuple_SET_ITEM(values, i, v);
+    }
+    PyObject *key = PyTuple_Pack(2, PyTuple_GET_ITEM(plan, P_NAME), values);
+    Py_DECREF(values);
+    if (key == NULL)
+        return -1;
+    PyObject *base = PyDict_GetItemWithError(cache, key); /* borrowed */
+    Py_DECREF(key);
+    if (base == NULL)
+        return PyErr_Occurred() ? -1 : 2;
+    if (!PyFloat_CheckExact(base))
+        return 2;
+    double t = PyFloat_AS_DOUBLE(base) + (double)seconds;
+    PyObject *idx = PyTuple_GET_ITEM(plan, P_MS);
+    if (idx != Py_None) {
+        PyObject *ms = group(m, idx);
+        if (ms == NULL)
+            return -1;
+        long long v;
+        int empty = ms == Py_None || (PyUnicode_Check(ms) && PyUnicode_GET_LENGTH(ms) == 0);
+        int ok = empty ? 0 : ascii_number(ms, &v);
+        Py_DECREF(ms);
+        if (ok < 0)
+            return 2;
+        if (!empty) {
+            *ts = t + (double)v / 1000.0;
+            return 1;
+        }
+    }
+    idx = PyTuple_GET_ITEM(plan, P_FRAC);
+    if (idx != Py_None) {
+        PyObject *frac = group(m, idx);
+        if (frac == NULL)
+            return -1;
+        long long v;
+        int empty = frac == Py_None || (PyUnicode_Check(frac) && PyUnicode_GET_LENGTH(frac) == 0);
+        Py_ssize_t len = empty ? 0 : PyUnicode_GET_LENGTH(frac);
+        int ok = empty ? 0 : ascii_number(frac, &v);
+        Py_DECREF(frac);
+        if (ok < 0)
+            return 2;
+        if (!empty)
+            t = t + (double)v / POW10[len];
+    }
+    *ts = t;
+    return 1;
+}
+
+/* ``value.isdigit()`` and ``int(value)`` for an ASCII value: 1 (and *out), 0 not digits, 2 missing. */
+static int
+digits_to_int(PyObject *value, PyObject **out)
+{
+    if (!PyUnicode_Check(value))
+        return 2;
+    if (!PyUnicode_IS_ASCII(value))
+        return 2;
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+    const char *c = (const char *)PyUnicode_DATA(value);
+    if (n == 0)
+        return 0;
+    for (Py_ssize_t i = 0; i < n; i++)
+        if (c[i] < '0' || c[i] > '9')
+            return 0;
+    *out = PyLong_FromUnicodeObject(value, 10);
+    return *out == NULL ? -1 : 1;
+}
+
+/* ``int(x)`` / ``float(x) * factor`` as record() does, ValueError meaning "not set": 1 and *out
+ * set, 0 not set, -1 another error (left for the caller). */
+static int
+converted(PyObject *x, PyObject *factor, PyObject **out)
+{
+    PyObject *v = factor == NULL ? PyNumber_Long(x) : PyNumber_Float(x);
+    if (v == NULL) {
+        if (PyErr_ExceptionMatches(PyExc_ValueError)) {
+            PyErr_Clear();
+            return 0;
+        }
+        return -1;
+    }
+    if (factor != NULL) {
+        PyObject *scaled = PyNumber_Multiply(v, factor);
+        Py_DECREF(v);
+        if (scaled == NULL)
+            return -1;
+        v = scaled;
+    }
+    *out = v;
+    return 1;
+}
+
+static PyObject *
+text_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 3 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != P_SIZE ||
+        !PyDict_CheckExact(args[2])) {
+        PyErr_SetString(PyExc_TypeError, "text_record(plan, match, zone_cache)");
+        return NULL;
+    }
+    PyObject *plan = args[0], *m = args[1], *cache = args[2];
+    PyObject *ts = Py_None, *ts_text = Py_None, *fields = NULL, *level = Py_None, *msg = NULL, *rec = NULL;
+    PyObject *result = NULL;
+    Py_INCREF(ts);
+    Py_INCREF(ts_text);
+    Py_INCREF(level);
+    long layout = PyLong_AsLong(PyTuple_GET_ITEM(plan, P_LAYOUT)); /* 0 none, 1 an epoch group, 2 a stamp */
+    if (layout == 1) {
+        PyObject *g = group(m, PyTuple_GET_ITEM(plan, P_EPOCH));
+        if (g == NULL)
+            goto done;
+        Py_DECREF(ts);
+        ts = PyUnicode_Check(g) ? PyFloat_FromString(g) : NULL;
+        Py_DECREF(g);
+        if (ts == NULL) {
+            PyErr_Clear(); /* float() raises: the definition says so itself */
+            result = MISSING();
+            goto done;
+        }
+    } else if (layout == 2) {
+        double t;
+        int rc = stamp_time(plan, m, cache, &t);
+        if (rc < 0)
+            goto done;
+        if (rc == 0) {
+            result = Py_None; /* "2026-13-45 ...": not a time, so not this format */
+            Py_INCREF(result);
+            goto done;
+        }
+        if (rc == 2) {
+            result = MISSING();
+            goto done;
+        }
+        Py_DECREF(ts);
+        if ((ts = PyFloat_FromDouble(t)) == NULL)
+            goto done;
+    }
+    if (layout) { /* the stamp as written (None for an epoch layout: the plan has no group then) */
+        Py_DECREF(ts_text);
+        if ((ts_text = group(m, PyTuple_GET_ITEM(plan, P_TS_TEXT))) == NULL)
+            goto done;
+    }
+    if ((fields = PyDict_New()) == NULL)
+        goto done;
+    PyObject *named = PyTuple_GET_ITEM(plan, P_FIELDS); /* ((name, group), ...) */
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(named); i++) {
+        PyObject *pair = PyTuple_GET_ITEM(named, i);
+        PyObject *v = group(m, PyTuple_GET_ITEM(pair, 1));
+        if (v == NULL)
+            goto done;
+        int rc = v == Py_None ? 0 : PyDict_SetItem(fields, PyTuple_GET_ITEM(pair, 0), v);
+        Py_DECREF(v);
+        if (rc < 0)
+            goto done;
+    }
+    PyObject *numbers = PyTuple_GET_ITEM(plan, P_NUMBERS);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(numbers); i++) {
+        PyObject *name = PyTuple_GET_ITEM(numbers, i);
+        PyObject *v = PyDict_GetItemWithError(fields, name), *n = NULL;
+        if (v == NULL) {
+            if (PyErr_Occurred())
+                goto done;
+            continue;
+        }
+        int rc = digits_to_int(v, &n);
+        if (rc < 0)
+            goto done;
+        if (rc == 2) {
+            result = MISSING();
+            goto done;
+        }
+        if (rc == 1) {
+            rc = PyDict_SetItem(fields, name, n);
+            Py_DECREF(n);
+            if (rc < 0)
+                goto done;
+        }
+    }
+    PyObject *raw = group(m, PyTuple_GET_ITEM(plan, P_LEVEL));
+    if (raw == NULL)
+        goto done;
+    if (raw != Py_None && (!PyUnicode_Check(raw) || PyUnicode_GET_LENGTH(raw) > 0)) {
+        PyObject *known = PyDict_GetItemWithError(PyTuple_GET_ITEM(plan, P_LEVELS), raw); /* borrowed */
+        Py_DECREF(raw);
+        if (known == NULL) {
+            if (!PyErr_Occurred())
+                result = MISSING();
+            goto done;
+        }
+        Py_DECREF(level);
+        level = known;
+        Py_INCREF(level);
+    } else {
+        Py_DECREF(raw);
+    }
+    if ((msg = group(m, PyTuple_GET_ITEM(plan, P_MSG))) == NULL)
+        goto done;
+    if (msg == Py_None || (PyUnicode_Check(msg) && PyUnicode_GET_LENGTH(msg) == 0)) {
+        Py_DECREF(msg);
+        msg = S_EMPTY;
+        Py_INCREF(msg);
+    }
+    {
+        PyObject *call[11] = {PyTuple_GET_ITEM(plan, P_NAME), ts, level, msg, fields, Py_None, Py_None,
+                              Py_None, Py_None, Py_True, ts_text};
+        if ((rec = PyObject_Vectorcall(PyTuple_GET_ITEM(plan, P_RECORD), call, 11, NULL)) == NULL)
+            goto done;
+    }
+    PyObject *status = PyTuple_GET_ITEM(plan, P_STATUS);
+    if (status != Py_None) {
+        PyObject *v = PyDict_GetItemWithError(fields, status), *n = NULL;
+        if (v == NULL && PyErr_Occurred())
+            goto done;
+        int rc = v == NULL ? 0 : converted(v, NULL, &n);
+        if (rc < 0)
+            goto done;
+        if (rc == 1) {
+            rc = PyDict_SetItem(fields, status, n) < 0 || PyObject_SetAttr(rec, A_STATUS, n) < 0 ? -1 : 0;
+            Py_DECREF(n);
+            if (rc < 0)
+                goto done;
+        }
+    }
+    PyObject *duration = PyTuple_GET_ITEM(plan, P_DURATION); /* (name, factor) or None */
+    if (duration != Py_None) {
+        PyObject *v = PyDict_GetItemWithError(fields, PyTuple_GET_ITEM(duration, 0)), *n = NULL;
+        if (v == NULL && PyErr_Occurred())
+            goto done;
+        int rc = v == NULL ? 0 : converted(v, PyTuple_GET_ITEM(duration, 1), &n);
+        if (rc < 0)
+            goto done;
+        if (rc == 1) {
+            rc = PyObject_SetAttr(rec, A_DURATION, n);
+            Py_DECREF(n);
+            if (rc < 0)
+                goto done;
+        }
+    }
+    PyObject *service = PyTuple_GET_ITEM(plan, P_SERVICE);
+    if (service != Py_None) {
+        PyObject *v = PyDict_GetItemWithError(fields, service);
+        if (v == NULL && PyErr_Occurred())
+            goto done;
+        int truth = v == NULL ? 0 : PyObject_IsTrue(v);
+        if (truth < 0 || (truth && PyObject_SetAttr(rec, A_SERVICE, v) < 0))
+            goto done;
+    }
+    PyObject *stream = PyTuple_GET_ITEM(plan, P_STREAM); /* field names, or None */
+    if (stream != Py_None) {
+        Py_ssize_t n = PyTuple_GET_SIZE(stream);
+        PyObject *key = PyTuple_New(n + 1);
+        if (key == NULL)
+            goto done;
+        Py_INCREF(PyTuple_GET_ITEM(plan, P_NAME));
+        PyTuple_SET_ITEM(key, 0, PyTuple_GET_ITEM(plan, P_NAME));
+        for (Py_ssize_t i = 0; i < n; i++) {
+            PyObject *v = PyDict_GetItemWithError(fields, PyTuple_GET_ITEM(stream, i));
+            if (v == NULL) {
+                if (PyErr_Occurred()) {
+                    Py_DECREF(key);
+                    goto done;
+                }
+                v = Py_None;
+            }
+            Py_INCREF(v);
+            PyTuple_SET_ITEM(key, i + 1, v);
+        }
+        int rc = PyObject_SetAttr(rec, A_STREAM, key);
+        Py_DECREF(key);
+        if (rc < 0 || PyObject_SetAttr(rec, A_STREAM_MSG, msg) < 0)
+            goto done;
+        PyObject *opens = Py_False, *at = PyTuple_GET_ITEM(plan, P_OPENS);
+        if (at != Py_None) {
+            PyObject *g = group(m, at);
+            if (g == NULL)
+                goto done;
+            opens = g != Py_None ? Py_True : Py_False;
+            Py_DECREF(g);
+        }
+        if (PyObject_SetAttr(rec, A_OPENS, opens) < 0)
+            goto done;
+    }
+    PyObject *hooks = PyTuple_GET_ITEM(plan, P_HOOKS);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(hooks); i++) {
+        PyObject *call[2] = {rec, m};
+        PyObject *r = PyObject_Vectorcall(PyTuple_GET_ITEM(hooks, i), call, 2, NULL);
+        if (r == NULL)
+            goto done;
+        Py_DECREF(r);
+    }
+    result = rec;
+    rec = NULL;
+done:
+    Py_XDECREF(ts);
+    Py_XDECREF(ts_text);
+    Py_XDECREF(fields);
+    Py_XDECREF(level);
+    Py_XDECREF(msg);
+    Py_XDECREF(rec);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"flatten", flatten, METH_O, "flatten(obj) -> {'a.b': value} for {'a': {'b': value}}"},
     {"format_utc", format_utc, METH_O, "format_utc(ts) -> '2026-11-20T09:14:03.120+00:00' (None for None)"},
     {"render_plain", (PyCFunction)(void (*)(void))render_plain, METH_FASTCALL,
      "render_plain(ts, service, level, message, traceback) -> (text, offset position), or None"},
+    {"text_record", (PyCFunction)(void (*)(void))text_record, METH_FASTCALL,
+     "text_record(plan, match, zone_cache) -> Record, None (not a time) or NotImplemented (ask Python)"},
     {NULL, NULL, 0, NULL},
 };
 
@@ -399,7 +778,13 @@ PyInit__records(void)
 {
     if ((S_SPACE = PyUnicode_InternFromString(" ")) == NULL || (S_TWO = PyUnicode_InternFromString("  ")) == NULL ||
         (S_NL = PyUnicode_InternFromString("\n")) == NULL || (S_INDENT = PyUnicode_InternFromString("    ")) == NULL ||
-        (S_DASH = PyUnicode_InternFromString("-")) == NULL)
+        (S_DASH = PyUnicode_InternFromString("-")) == NULL || (S_EMPTY = PyUnicode_InternFromString("")) == NULL ||
+        (A_STATUS = PyUnicode_InternFromString("status")) == NULL ||
+        (A_DURATION = PyUnicode_InternFromString("duration")) == NULL ||
+        (A_SERVICE = PyUnicode_InternFromString("service")) == NULL ||
+        (A_STREAM = PyUnicode_InternFromString("stream")) == NULL ||
+        (A_STREAM_MSG = PyUnicode_InternFromString("stream_msg")) == NULL ||
+        (A_OPENS = PyUnicode_InternFromString("opens")) == NULL)
         return NULL;
     return PyModule_Create(&module);
 }

@@ -144,3 +144,51 @@ def test_the_detector_key_is_first_character_and_literals():
         for line in path.read_text("utf-8", "replace").splitlines():
             if line:
                 assert DETECTOR._key(line) == (line[0], *(lit in line for lit in DETECTOR.literals))
+
+
+def _variants(line: str, rng: random.Random) -> list[str]:
+    """A sample line and neighbours a log holds: other minutes and seconds, fractions of every
+    length, odd seconds, unknown level names, non-ASCII digits, missing parts."""
+    out = [line]
+    for _ in range(30):
+        chars = list(line)
+        for _ in range(rng.randint(1, 3)):
+            digits = [i for i, c in enumerate(chars) if c.isdigit()]
+            if not digits:
+                break
+            i = rng.choice(digits)
+            chars[i] = rng.choice("0123456789" * 4 + "٣")  # an Arabic-Indic digit now and then
+        out.append("".join(chars))
+    for level, other in (("INFO", "NOTE"), ("ERROR", "Oops"), ("INFO", "info"), ("WARNING", "W")):
+        out.append(line.replace(level, other, 1))
+    out += [line.replace(":00.", ":61.", 1), line.replace(":00.", ":00.123456789012345678", 1),
+            line.replace(".000", "", 1), line.replace(" 200 ", " 2_00 ", 1), line.replace(" 200 ", " x ", 1)]
+    return out
+
+
+def test_text_record_is_its_definition():
+    """Every text format's record from C is ``_record_py``'s, field for field, on its samples and
+    their neighbours: on a new minute or level the C asks Python, which fills the caches it reads."""
+    from devkit.logs.formats.engine import CompiledText, _text_record
+    from devkit.logs.formats.text import TEXT_FORMATS
+
+    if _text_record is None:
+        pytest.skip("devkit.logs._records was not built: the Python definition is what runs")
+    rng = random.Random(5)
+    answered = 0
+    for spec in TEXT_FORMATS:
+        fmt = CompiledText(spec)
+        lines = [v for sample in spec.samples for v in _variants(sample.line.split("\n")[0], rng)]
+        for utc in (True, False):
+            zone = Zone.parse("UTC" if utc else "+05:30").at(1795132800.0)
+            for line in lines:
+                m = fmt.regex.match(line)
+                if m is None:
+                    continue
+                want = _outcome(fmt._record_py, m, Zone.parse("UTC" if utc else "+05:30").at(1795132800.0))
+                first = _outcome(fmt.record, m, zone)  # may be Python's answer, filling the caches
+                again = _text_record(fmt.plan, m, zone.cache) if fmt.plan is not None else NotImplemented
+                answered += again is not NotImplemented
+                assert first == want, (spec.name, line)
+                assert again is NotImplemented or again == want, (spec.name, line)
+    assert answered > 1000  # the C answered most lines itself (a test of it, not of the fallback)

@@ -37,9 +37,9 @@ def _flatten_py(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
 
 
 try:  # the optional C accelerator (pyproject.toml: ext-modules): an ECS line holds ten dicts
-    from devkit.logs._records import flatten
+    from devkit.logs._records import flatten, text_record as _text_record
 except ImportError:  # pragma: no cover - built wherever a C compiler is
-    flatten = _flatten_py
+    flatten, _text_record = _flatten_py, None
 
 
 def traceback_text(value: object) -> str | None:
@@ -59,7 +59,7 @@ class CompiledText:
 
     __slots__ = ("spec", "name", "regex", "hooks", "opens_if", "epoch_layout", "index", "ts_groups", "level_at",
                  "msg_at", "ts_text_at", "field_at", "opens_at", "stamp_at", "stamp_names", "frac_at", "ms_at",
-                 "epoch_at", "s_at", "field_names", "field_groups", "levels_seen", "one_stamp")
+                 "epoch_at", "s_at", "field_names", "field_groups", "levels_seen", "one_stamp", "plan")
 
     def __init__(self, spec: TextFormat) -> None:
         self.spec = spec
@@ -91,6 +91,19 @@ class CompiledText:
         self.field_names = tuple(n for n, _ in self.field_at)
         self.field_groups = tuple(i for _, i in self.field_at) + ((0,) if len(self.field_at) == 1 else ())
         self.opens_at = at.get(self.opens_if) if self.opens_if else None
+        self.plan = self._plan()
+
+    def _plan(self) -> tuple | None:
+        """What ``_records.text_record`` needs to do ``_record_py``'s work, in its order (the
+        ``P_*`` names there); None where it cannot (a stamp layout with no ``ts_text`` group)."""
+        spec = self.spec
+        if spec.layout and not self.epoch_layout and self.ts_text_at is None:
+            return None
+        layout = 0 if not spec.layout else 1 if self.epoch_at else 2
+        return (spec.name, layout, self.epoch_at, self.s_at, self.stamp_at, self.ms_at or None, self.frac_at,
+                None if self.epoch_layout else self.ts_text_at, self.field_at, tuple(spec.numbers), self.level_at,
+                self.levels_seen, self.msg_at, Record, spec.status or None, spec.duration or None,
+                spec.service or None, tuple(spec.stream) if spec.stream else None, self.opens_at, self.hooks)
 
     def parse(self, line: str, zone: Zone) -> Record | None:
         m = self.regex.match(line)
@@ -132,6 +145,15 @@ class CompiledText:
 
     def record(self, m: re.Match, zone: Zone) -> Record | None:
         """The record a match of this format's groups says, or None if its time is not a time."""
+        if _text_record is not None and self.plan is not None:
+            rec = _text_record(self.plan, m, zone.cache)
+            if rec is not NotImplemented:
+                return rec
+        return self._record_py(m, zone)
+
+    def _record_py(self, m: re.Match, zone: Zone) -> Record | None:
+        """``record``'s definition (``_records.text_record`` is held to it, and asks it when a
+        minute or a level name is new)."""
         spec = self.spec
         group = m.group
         ts = ts_text = None
