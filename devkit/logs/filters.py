@@ -9,7 +9,6 @@ window is half-open: ``--since`` is included, ``--until`` is not.
 
 from __future__ import annotations
 
-import calendar
 import re
 import time
 from dataclasses import dataclass
@@ -22,7 +21,7 @@ from devkit.lazyre import lazy
 from devkit.logs.event import Event
 from devkit.logs.formats import normalize_level
 from devkit.logs.sources import service_from_path
-from devkit.logs.timestamps import Zone
+from devkit.logs.timestamps import Zone, timegm
 
 #: Severity order; an event that states no level counts as INFO.
 LEVEL_RANK = {"DEBUG": 10, "INFO": 20, "WARNING": 30, "ERROR": 40, "CRITICAL": 50}
@@ -74,7 +73,7 @@ def _epoch(y: int, mo: int, d: int, m: re.Match, zone: Zone) -> float:
     if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
         raise ValueError("out of range")
     if m["tz"]:
-        return calendar.timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(m["tz"])
+        return timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(m["tz"])
     return zone.naive_to_epoch(y, mo, d, h, mi, s, frac)
 
 

@@ -15,7 +15,6 @@ workers send their events themselves, pickled, and the parent keeps them per sou
 from __future__ import annotations
 
 import math
-import pickle
 import signal
 import struct
 from array import array
@@ -87,6 +86,8 @@ def _rendered(render: Render) -> Batches:
 
 def _pickled(read: Iterator[Event]) -> Iterator[bytes]:
     """Batches of the events themselves (about 450 bytes and 11 µs each, both ends together)."""
+    import pickle  # (not at the top: a small search never forks, and pickle is 1-2 ms of start-up)
+
     batch: list[Event] = []
     for ev in read:
         batch.append(ev)
@@ -147,6 +148,7 @@ def gather_events(sources: list[Source], zone: Zone, events: SourceEvents, probl
     """Each source's events (``events`` of it), read by its own process: a search that must hold
     all its events (a summary follows them) still parses on every core. Lists in source order;
     ``done(source)`` as each source is complete; problems appended in source order."""
+    import pickle
     from multiprocessing.connection import wait
 
     got: list[list[Event]] = [[] for _ in sources]

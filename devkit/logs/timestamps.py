@@ -6,11 +6,10 @@ local time by default. Everything downstream compares plain floats.
 
 from __future__ import annotations
 
-import calendar
 import math
 import re
 import time
-from datetime import datetime, timedelta, timezone, tzinfo
+from datetime import date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 
 from devkit.errors import InputError
@@ -23,7 +22,16 @@ ISO_PATTERN = (
 _ISO = lazy(ISO_PATTERN)
 _CLF = lazy(r"(\d{2})/([A-Z][a-z]{2})/(\d{4}):(\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?: ([+-]\d{4}))?")
 _BSD = lazy(r"([A-Z][a-z]{2}) ([ \d]\d) (\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?")
-_MONTHS = {m: i for i, m in enumerate(calendar.month_abbr) if m}
+_MONTHS = {m: i for i, m in enumerate(("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov",
+                                        "Dec"), 1)}  # as logs write them, whatever the locale
+_EPOCH_DAY = 719163  # date(1970, 1, 1).toordinal()
+
+
+def timegm(parts: tuple) -> int:
+    """``calendar.timegm`` (the same arithmetic): calendar imports locale, 1 ms of start-up."""
+    y, mo, d, h, mi, s = parts[:6]
+    days = date(y, mo, 1).toordinal() - _EPOCH_DAY + d - 1
+    return ((days * 24 + h) * 60 + mi) * 60 + s
 
 
 class Zone:
@@ -74,7 +82,7 @@ class Zone:
         if self.tz is None:
             return _local_epoch(y, mo, d, h, mi, s) + frac
         if self.tz is timezone.utc:
-            return calendar.timegm((y, mo, d, h, mi, s)) + frac
+            return timegm((y, mo, d, h, mi, s)) + frac
         return datetime(y, mo, d, h, mi, s, tzinfo=self.tz).timestamp() + frac
 
 
@@ -105,7 +113,7 @@ def iso_match_to_epoch(m: re.Match, zone: Zone) -> float | None:
         if not (1 <= mo <= 12 and 1 <= d <= 31 and h < 24 and mi < 60 and s < 61):
             return None
         if m["tz"]:
-            return calendar.timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(m["tz"])
+            return timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(m["tz"])
         return zone.naive_to_epoch(y, mo, d, h, mi, s, frac)
     except (ValueError, OverflowError):
         return None
@@ -162,7 +170,7 @@ def clf_to_epoch(m: re.Match, zone: Zone) -> float | None:
     parts = (int(m.group(3)), mo, int(m.group(1)), int(m.group(4)), int(m.group(5)), int(m.group(6)))
     frac = _frac(m.group(7))
     if m.group(8):
-        return calendar.timegm(parts) + frac - _offset_seconds(m.group(8))
+        return timegm(parts) + frac - _offset_seconds(m.group(8))
     return zone.naive_to_epoch(*parts, frac)
 
 
@@ -300,7 +308,7 @@ def epoch_from_groups(g: dict, zone: Zone) -> float | None:
             return _yearless(zone, mo, d, h, mi, s, frac)
         tz = g.get("tz")
         if tz:
-            return calendar.timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(tz)
+            return timegm((y, mo, d, h, mi, s)) + frac - _offset_seconds(tz)
         return zone.naive_to_epoch(y, mo, d, h, mi, s, frac)
     except (ValueError, OverflowError, KeyError, TypeError):
         return None

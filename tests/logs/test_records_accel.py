@@ -192,3 +192,18 @@ def test_text_record_is_its_definition():
                 assert first == want, (spec.name, line)
                 assert again is NotImplemented or again == want, (spec.name, line)
     assert answered > 1000  # the C answered most lines itself (a test of it, not of the fallback)
+
+
+def test_timegm_is_the_calendar_modules():
+    """timestamps.timegm stands in for calendar.timegm (which imports locale at start-up)."""
+    import calendar
+
+    from devkit.logs.timestamps import timegm
+
+    rng = random.Random(3)
+    parts = [(rng.randint(1, 9999), rng.randint(1, 12), rng.randint(1, 31), rng.randint(0, 23), rng.randint(0, 59),
+              rng.randint(0, 61)) for _ in range(100_000)]
+    parts += [(1970, 1, 1, 0, 0, 0), (2024, 2, 29, 23, 59, 60), (2026, 2, 31, 0, 0, 0), (1, 1, 1, 0, 0, 0)]
+    for p in parts:
+        assert _outcome(timegm, p) == _outcome(calendar.timegm, p), p
+    assert _outcome(timegm, (2026, 13, 1, 0, 0, 0)) is ValueError

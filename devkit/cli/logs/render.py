@@ -6,7 +6,6 @@ stdout or stderr (JSON through :func:`inert_json`): log content never drives the
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 from dataclasses import dataclass
@@ -148,10 +147,15 @@ def short_traceback(tb: str) -> list[str]:
 
 def dumps(obj: object) -> str:
     """JSON for a terminal or a pipe: UTF-8 kept, controls escaped (C1 and bidi too)."""
-    return inert_json(_ENCODER.encode(obj))
+    global _encode
+    if _encode is None:  # json.dumps with these options, made once, when first needed (not at start-up)
+        import json
+
+        _encode = json.JSONEncoder(ensure_ascii=False, default=str).encode
+    return inert_json(_encode(obj))
 
 
-_ENCODER = json.JSONEncoder(ensure_ascii=False, default=str)  # json.dumps with these, made once
+_encode = None
 
 
 def write_json(events: Iterable[Event], term: Terminal) -> int:
