@@ -15,6 +15,7 @@ workers send their events themselves, pickled, and the parent keeps them per sou
 from __future__ import annotations
 
 import math
+import os
 import signal
 import struct
 from array import array
@@ -98,10 +99,19 @@ def _pickled(read: Iterator[Event]) -> Iterator[bytes]:
         yield pickle.dumps(batch, pickle.HIGHEST_PROTOCOL)
 
 
-def _worker(source: Source, zone: Zone, text_mode: bool, batches: Batches, conn, events: SourceEvents | None) -> None:
-    """In the child: stitch one source, send its events in ``batches``, then its problems."""
+def _worker(source: Source, zone: Zone, text_mode: bool, batches: Batches, conn, events: SourceEvents | None,
+            parent: int, inherited: list) -> None:
+    """In the child: stitch one source, send its events in ``batches``, then its problems.
+
+    It dies with ``parent`` (SIGTERM, a crash), and first closes the parent's ends of the pipes
+    it inherited, its own included: a pipe with no reader left then fails the write at once,
+    where a reader held here would leave the worker blocked on a full pipe, for ever."""
+    from devkit.children import exit_with_parent
     from devkit.logs.scan import stitch_source
 
+    exit_with_parent(parent)
+    for end in inherited:
+        end.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # the parent decides when a run ends
     problems: list[str] = []
     try:
@@ -124,14 +134,16 @@ def _forked(sources: list[Source], zone: Zone, text_mode: bool, batches: Batches
 
     ctx = multiprocessing.get_context("fork")
     procs, conns = [], []
+    me = os.getpid()
     try:
         for s in sources:
             parent, child = ctx.Pipe(duplex=False)
-            proc = ctx.Process(target=_worker, args=(s, zone, text_mode, batches, child, events), daemon=True)
+            conns.append(parent)
+            proc = ctx.Process(target=_worker, args=(s, zone, text_mode, batches, child, events, me, list(conns)),
+                               daemon=True)
             proc.start()
             child.close()
             procs.append(proc)
-            conns.append(parent)
         yield conns
     finally:
         for conn in conns:
@@ -147,25 +159,35 @@ def gather_events(sources: list[Source], zone: Zone, events: SourceEvents, probl
                   text_mode: bool = False, done: Callable[[Source], None] | None = None) -> list[list[Event]]:
     """Each source's events (``events`` of it), read by its own process: a search that must hold
     all its events (a summary follows them) still parses on every core. Lists in source order;
-    ``done(source)`` as each source is complete; problems appended in source order."""
+    ``done(source)`` as each source is complete; problems appended in source order. A worker
+    that dies (killed, out of memory) has its source read again here: the result is the same."""
     import pickle
     from multiprocessing.connection import wait
 
     got: list[list[Event]] = [[] for _ in sources]
     said: list[list[str]] = [[] for _ in sources]
+    lost: list[int] = []
     with _forked(sources, zone, text_mode, _pickled, events) as conns:
         open_ = dict(zip(conns, range(len(conns))))
         while open_:
             for conn in wait(list(open_)):
                 k = open_[conn]  # type: ignore[index]
-                data = conn.recv_bytes()  # type: ignore[union-attr]
-                if data:
-                    got[k].extend(pickle.loads(data))
-                    continue
-                _take_problems(conn, said[k])
+                try:
+                    data = conn.recv_bytes()  # type: ignore[union-attr]
+                    if data:
+                        got[k].extend(pickle.loads(data))
+                        continue
+                    _take_problems(conn, said[k])
+                except (EOFError, OSError):  # the worker is gone before its end
+                    lost.append(k)
                 del open_[conn]  # type: ignore[arg-type]
-                if done:
+                if done and k not in lost:
                     done(sources[k])
+    for k in lost:  # after the workers are reaped: this process has no other child then
+        said[k] = []
+        got[k] = list(events(sources[k], said[k]))
+        if done:
+            done(sources[k])
     for found in said:
         problems.extend(found)
     return got

@@ -8,6 +8,8 @@ import random
 import subprocess
 import sys
 
+import pytest
+
 from devkit.cli.logs.render import json_text
 from devkit.logs import trace as trace_module
 from devkit.logs.trace import grep, trace
@@ -98,6 +100,88 @@ def test_a_heavy_search_held_whole_gathers_the_workers_events(tmp_path, monkeypa
         assert [json_text(ev)[0] for ev in many.events] == [json_text(ev)[0] for ev in one.events]
         assert many.problems == one.problems and len(many.problems) == 1
         assert (many.sources_scanned, many.bytes_scanned) == (one.sources_scanned, one.bytes_scanned)
+
+
+def test_a_gathering_worker_that_dies_has_its_source_read_again(tmp_path):
+    """A worker killed before its end (out of memory, say) costs time, never events."""
+    import os
+
+    from devkit.logs import parallel
+    from devkit.logs.sources import expand_paths
+    from devkit.logs.streamscan import stream_source
+    from devkit.logs.match import IdMatcher
+
+    paths = _corpus(tmp_path, files=2, lines=20_000)
+    sources = expand_paths(paths, [])
+    parent = os.getpid()
+    matcher = IdMatcher("POZ-2")
+
+    def events(s, probs):
+        for k, ev in enumerate(stream_source(s, matcher, UTC, probs)):
+            if os.getpid() != parent and s.index == sources[1].index and k == 100:
+                os._exit(9)  # the second worker dies half-way
+            yield ev
+
+    done = []
+    got = parallel.gather_events(sources, UTC, events, problems := [], done=done.append)
+    want = [list(stream_source(s, matcher, UTC, [])) for s in sources]
+    assert [[json_text(e)[0] for e in g] for g in got] == [[json_text(e)[0] for e in w] for w in want]
+    assert len(got[1]) > 100 and problems == [] and sorted(s.index for s in done) == [s.index for s in sources]
+
+
+def _processes_naming(marker: str) -> list[int]:
+    """Processes whose command line holds ``marker`` (a test's own directory): devkit and its workers."""
+    import os
+
+    found = []
+    for pid in filter(str.isdigit, os.listdir("/proc")):
+        try:
+            with open(f"/proc/{pid}/cmdline", "rb") as fh:
+                if marker.encode() in fh.read():
+                    found.append(int(pid))
+        except OSError:
+            pass
+    return found
+
+
+def _gone(marker: str, within: float = 15.0) -> bool:
+    import time
+
+    deadline = time.monotonic() + within
+    while _processes_naming(marker):
+        if time.monotonic() > deadline:
+            return False
+        time.sleep(0.1)
+    return True
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+@pytest.mark.parametrize("command", [["trace", "POZ-2", "--json"], ["grep", "-F", "POZ-2", "--json"], ["merge"]])
+def test_a_parallel_search_into_a_closed_pipe_leaves_no_process(tmp_path, command):
+    """``| head``: the parent leaves quietly, and so does every worker (a worker once blocked for
+    ever on a full pipe whose reader end it had inherited)."""
+    paths = _corpus(tmp_path, files=3)
+    proc = subprocess.run(f"{sys.executable} -m devkit logs {command[0]} {' '.join(command[1:])} {' '.join(paths)}"
+                          " --tz UTC | head -c 1000 > /dev/null", shell=True, capture_output=True, timeout=120)
+    assert proc.returncode == 0 and proc.stderr == b""
+    assert _gone(str(tmp_path)), "a worker outlived its closed pipe"
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="reads /proc")
+def test_a_held_search_ended_by_sigterm_leaves_no_worker(tmp_path):
+    import signal
+    import time
+
+    paths = _corpus(tmp_path, files=3, lines=150_000)
+    proc = subprocess.Popen([sys.executable, "-m", "devkit", "logs", "trace", "POZ-2", *paths, "--tz", "UTC"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 30
+    while len(_processes_naming(str(tmp_path))) < 3 and proc.poll() is None and time.monotonic() < deadline:
+        time.sleep(0.02)  # until the workers are there
+    assert proc.poll() is None, "the search ended before it could be stopped"
+    proc.send_signal(signal.SIGTERM)
+    assert proc.wait(30) == -signal.SIGTERM
+    assert _gone(str(tmp_path)), "a worker outlived the search it worked for"
 
 
 def test_merge_written_from_c_chunks_is_the_event_by_event_merge(tmp_path, monkeypatch):
