@@ -12,6 +12,7 @@ Rows (each command piped into `wc -l`, file cache warm, median of --runs, peak R
 from /usr/bin/time -v):
 - merge:       `devkit logs merge`          vs `lnav -n` (format files for every corpus file, benchmarks/lnav/)
 - merge-json:  `devkit logs merge --json`   vs lnav SQL to JSON lines (`:write-jsonlines-to -`)
+(trace and grep run with --json: one line per event, so the line counts compare with grep's.)
 - grep-regex:  `devkit logs grep REGEX`     vs `grep -rE`, `rg`
 - grep-literal:`devkit logs grep -F Traceback` vs `grep -rF`, `rg -F`
 - trace-frequent: `devkit logs trace POZ-2` (a depot ID in tens of thousands of records) vs `grep -rF`
