@@ -157,7 +157,6 @@ def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher
         if progress:
             progress(done, total)
 
-    plan = _heavy_plan(sources, matcher, jobs)
     if plan is not None:  # many hits: windows or whole reads on every core, one process per file
         from devkit.logs.parallel import gather_events
 
@@ -224,7 +223,6 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
             yield ev
 
     plan = _heavy_plan(sources, matcher, jobs)
-    read = _streamed(matcher, zone, text_mode, event_filter.window, plan or {})
 
     def windows() -> Iterator[tuple[float | None, bytes, int]]:
         result = _search_sources(sources, problems, matcher, None, query=query, zone=zone, text_mode=text_mode,
@@ -234,6 +232,7 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
             yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
 
     if plan is not None:
+        read = _streamed(matcher, zone, text_mode, event_filter.window, plan)
         return RenderedSearch(sources, problems, query, merge_rendered(
             sources, zone, render, text_mode=text_mode, problems=problems,
             events=lambda s, probs: named(event_filter.apply(read(s, probs)))))
