@@ -35,7 +35,6 @@ SourceEvents = Callable[[Source, list], Iterator[Event]]
 Batches = Callable[[Iterator[Event]], Iterator[bytes]]
 BATCH_BYTES = 256 << 10
 BATCH_EVENTS = 512  # events per pickled batch of gather_events
-MAX_WORKERS = 32
 _NO_TIME = float("-inf")
 _HEADER = struct.Struct("<I")
 
@@ -199,13 +198,6 @@ except ImportError:  # pragma: no cover - built wherever a C compiler is
     merge_batches = None
 
 
-def worth_it(sources: list[Source], jobs: int, least: int = 2) -> bool:
-    """Processes pay off for several files of some size, all on disk (stdin cannot be shared);
-    ``least=1`` for a search whose one file may share its windows between processes."""
-    return (jobs > 1 and least <= len(sources) <= MAX_WORKERS and all(s.path for s in sources)
-            and sum(s.size for s in sources) >= 8 << 20)
-
-
 class Merged:
     """The rendered events of every source in time order, as the caller writes them: ``chunks``
     gives ready output bytes (each plain line's offset from the first time inserted), iterating
@@ -308,4 +300,4 @@ def _merge_batches_py(batches: list[bytes | None], state: array, origin: float, 
 _EMPTY = _HEADER.pack(0)
 
 
-__all__ = ["Merged", "merge_rendered", "gather_events", "worth_it", "Render"]
+__all__ = ["Merged", "merge_rendered", "gather_events", "Render"]

@@ -7,7 +7,6 @@ few matching events; the results are merged in time order and summarised per ser
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, field
 from functools import cached_property
 from typing import TYPE_CHECKING, Callable, Iterable, Iterator, Sequence
 
@@ -28,13 +27,14 @@ Progress = Callable[[int, int], None]  # (bytes done, bytes total)
 PARALLEL_MIN_BYTES = 16 << 20
 
 
-@dataclass
 class SearchResult:
-    events: list[Event]
-    problems: list[str]
-    sources_scanned: int
-    bytes_scanned: int
-    query: str
+    """The events a search found, in time order, and the facts its summary shows."""
+
+    # (Plain classes here, not dataclasses: generating those is start-up time, paid by every run.)
+    def __init__(self, events: list[Event], problems: list[str], sources_scanned: int, bytes_scanned: int,
+                 query: str) -> None:
+        self.events, self.problems, self.query = events, problems, query
+        self.sources_scanned, self.bytes_scanned = sources_scanned, bytes_scanned
 
     @property
     def first(self) -> float | None:
@@ -179,16 +179,14 @@ def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher
 HEAVY_HITS = 3000  # past this many raw hits (estimated), a streamed search reads its sources on every core
 
 
-@dataclass
 class RenderedSearch:
     """A search whose events are rendered as they are found, never all held: ``lines`` yields
     ``(time, bytes, offset position)`` in time order (and, from a parallel read, has ready output
     ``chunks``); ``problems`` is complete once it is exhausted."""
 
-    sources: list[Source]
-    problems: list[str]
-    query: str
-    _lines: Iterable[tuple[float | None, bytes, int]] = field(default=())
+    def __init__(self, sources: list[Source], problems: list[str], query: str,
+                 lines: Iterable[tuple[float | None, bytes, int]] = ()) -> None:
+        self.sources, self.problems, self.query, self._lines = sources, problems, query, lines
 
     @property
     def sources_scanned(self) -> int:
@@ -208,8 +206,6 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
     """``search``, turned into bytes by ``render`` as events are found (``--json``): a search with
     many hits runs one process per source, each sending its rendered events to a merge by time,
     so memory stays bounded and both cores work; a few hits are answered by windows in-process."""
-    from devkit.logs.parallel import merge_rendered
-
     event_filter = event_filter or EventFilter()
     zone = zone or Zone()
     jobs = jobs or min(2, os.cpu_count() or 1)
@@ -232,6 +228,8 @@ def search_rendered(paths: Sequence[str], matcher: Matcher, render: "Render", *,
             yield ev.ts, text.encode("utf-8", "surrogateescape"), cut
 
     if plan is not None:
+        from devkit.logs.parallel import merge_rendered  # (only here: a few hits never fork)
+
         read = _streamed(matcher, zone, text_mode, event_filter.window, plan)
         return RenderedSearch(sources, problems, query, merge_rendered(
             sources, zone, render, text_mode=text_mode, problems=problems,
@@ -243,7 +241,7 @@ def _heavy_plan(sources: list[Source], matcher: Matcher, jobs: int) -> dict[int,
     """How many processes each source's windows get when a search has many hits (past
     ``HEAVY_HITS``, estimated from the files' heads): a file with most of them gets ``jobs``, the
     rest one each. None when a few hits are answered faster by windows in this process."""
-    from devkit.logs.parallel import worth_it
+    from devkit.logs.cores import worth_it
 
     if not worth_it(sources, jobs, least=1):
         return None
@@ -293,15 +291,13 @@ def grep(pattern: str, paths: Sequence[str], *, fixed: bool = False, ignore_case
     return search(paths, PatternMatcher(pattern, fixed, ignore_case, field), query=pattern, **kw)
 
 
-@dataclass
 class MergeRun:
     """A lazy merge: iterate ``events``; ``problems`` fills as sources are read."""
 
-    sources: list[Source]
-    problems: list[str]
-    zone: Zone
-    text_mode: bool = False
-    event_filter: EventFilter = field(default_factory=EventFilter)
+    def __init__(self, sources: list[Source], problems: list[str], zone: Zone, text_mode: bool = False,
+                 event_filter: EventFilter | None = None) -> None:
+        self.sources, self.problems, self.zone, self.text_mode = sources, problems, zone, text_mode
+        self.event_filter = event_filter if event_filter is not None else EventFilter()
 
     def source_events(self, s: Source) -> Iterator[Event]:
         """One source's events in its own order: seeking to the time window where the file allows,
@@ -332,7 +328,8 @@ class MergeRun:
         """``(time, bytes, offset position)`` per event, in the order of ``events``, each event turned
         into bytes by ``render``: on one process per source when there is enough to share, so a
         full read of several files uses every core (then also as ready output ``chunks``)."""
-        from devkit.logs.parallel import merge_rendered, worth_it
+        from devkit.logs.cores import worth_it
+        from devkit.logs.parallel import merge_rendered
 
         jobs = jobs or min(2, os.cpu_count() or 1)
         if worth_it(self.sources, jobs):

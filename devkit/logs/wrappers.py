@@ -14,36 +14,43 @@ as them (``sniff``); the others are unambiguous and always on.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, NamedTuple
 
 from devkit.lazyre import lazy
 from devkit.logs.formats.engine import load_json
 from devkit.logs.formats.record import SYSLOG_SEVERITY
 from devkit.logs.formats.spec import Sample
 from devkit.logs.timestamps import ISO_PATTERN, LAYOUTS, Zone, epoch_from_match, iso_match_to_epoch
+from devkit.slots import Slotted
 
 
-@dataclass(slots=True)
-class Peeled:
-    """What a wrapper says about one physical line, and the application's text inside it."""
+class Peeled(Slotted):
+    """What a wrapper says about one physical line, and the application's text inside it.
 
-    wrapper: str
-    text: str
-    ts: float | None
-    ts_text: str | None
-    key: tuple  # the stream: lines with the same key may continue each other
-    service: str | None = None
-    partial: bool = False
-    fields: dict = field(default_factory=dict)
-    fallback_level: str | None = None  # what the framing says of severity (syslog PRI, journald PRIORITY)
+    (Written out by hand, not a dataclass: one is made per wrapped line, and generating a
+    dataclass is start-up time.)
+    """
+
+    __slots__ = ("wrapper", "text", "ts", "ts_text", "key", "service", "partial", "fields", "fallback_level")
+
+    def __init__(self, wrapper: str, text: str, ts: float | None, ts_text: str | None, key: tuple,
+                 service: str | None = None, partial: bool = False, fields: dict | None = None,
+                 fallback_level: str | None = None) -> None:
+        self.wrapper = wrapper
+        self.text = text
+        self.ts = ts
+        self.ts_text = ts_text
+        self.key = key  # the stream: lines with the same key may continue each other
+        self.service = service
+        self.partial = partial
+        self.fields = {} if fields is None else fields
+        self.fallback_level = fallback_level  # what the framing says of severity (syslog PRI, journald PRIORITY)
 
 
 Peeler = Callable[[str, Zone], "Peeled | None"]
 
 
-@dataclass(frozen=True)
-class Wrapper:
+class Wrapper(NamedTuple):
     name: str
     peel: Peeler
     first: str = ""  # characters a wrapped line can start with ("" any)

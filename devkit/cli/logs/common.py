@@ -8,8 +8,7 @@ import functools
 import signal
 import sys
 from contextlib import contextmanager
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Callable, Iterable, Iterator
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator, NamedTuple
 
 from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.logs import render
@@ -34,23 +33,23 @@ if TYPE_CHECKING:
     from devkit.logs.follow import Follow
 
 
-@dataclass
 class LogOptions:
-    """The options every ``devkit logs`` view takes, gathered once (see ``view_options``)."""
+    """The options every ``devkit logs`` view takes, gathered once (see ``view_options``).
 
-    tz: str | None = None
-    since: str | None = None
-    until: str | None = None
-    level: str | None = None
-    services: tuple[str, ...] = ()
-    as_json: bool = False
-    raw: bool = False
-    raw_tty: bool = False
-    short_tb: bool = False
-    text_mode: bool = False
-    follow: bool = False
-    no_pager: bool = False
-    _zone: Zone | None = field(default=None, repr=False)
+    (A plain class, not a dataclass: generating one is start-up time, and every command pays it.)
+    """
+
+    __slots__ = ("tz", "since", "until", "level", "services", "as_json", "raw", "raw_tty", "short_tb", "text_mode",
+                 "follow", "no_pager", "_zone")
+
+    def __init__(self, tz: str | None = None, since: str | None = None, until: str | None = None,
+                 level: str | None = None, services: tuple[str, ...] = (), as_json: bool = False, raw: bool = False,
+                 raw_tty: bool = False, short_tb: bool = False, text_mode: bool = False, follow: bool = False,
+                 no_pager: bool = False) -> None:
+        self.tz, self.since, self.until, self.level, self.services = tz, since, until, level, services
+        self.as_json, self.raw, self.raw_tty, self.short_tb, self.text_mode = as_json, raw, raw_tty, short_tb, text_mode
+        self.follow, self.no_pager = follow, no_pager
+        self._zone: Zone | None = None
 
     @property
     def raw_lines(self) -> bool:
@@ -80,8 +79,7 @@ class LogOptions:
         return pager_command(tty, self.no_pager)
 
 
-_NAMES = ("tz", "since", "until", "level", "services", "as_json", "raw", "raw_tty", "short_tb", "text_mode", "follow",
-          "no_pager")
+_NAMES = LogOptions.__slots__[:-1]  # the options (every slot but the zone it reads)
 
 
 def view_options(*, follow: bool = True, raw: bool = True) -> Callable:
@@ -218,8 +216,7 @@ def warn_skew(term: Terminal, events: list[Event], zone: Zone) -> None:
         term.warning(skew.message())
 
 
-@dataclass
-class ReportFiles:
+class ReportFiles(NamedTuple):  # (not a dataclass: those cost start-up time)
     """What ``trace`` may write besides stdout: ``--html``, ``--svg``, ``--summary-json``."""
 
     html: str | None = None

@@ -8,9 +8,8 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Iterable, Iterator
+from typing import TYPE_CHECKING, Iterable, Iterator, NamedTuple
 
 from devkit.cli.console import Terminal, get_terminal
 from devkit.cli.visible import has_unsafe, inert_json, visible
@@ -53,8 +52,7 @@ class ServiceColors:
         return PALETTE_HEX[self.index(service)]
 
 
-@dataclass
-class Display:
+class Display(NamedTuple):  # (not a dataclass: those cost start-up time)
     """How the timeline is drawn: tracebacks in full or short, what to highlight, raw to a TTY."""
 
     short_tb: bool = False
