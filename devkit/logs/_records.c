@@ -527,11 +527,14 @@ digits_to_int(PyObject *value, PyObject **out)
     return *out == NULL ? -1 : 1;
 }
 
-/* ``int(x)`` / ``float(x) * factor`` as record() does, ValueError meaning "not set": 1 and *out
- * set, 0 not set, -1 another error (left for the caller). */
+/* ``int(fields[name])`` / ``float(fields[name]) * factor`` as record() does, a missing field or a
+ * ValueError meaning "not set": 1 and *out set, 0 not set, -1 another error (left for the caller). */
 static int
-converted(PyObject *x, PyObject *factor, PyObject **out)
+field_converted(PyObject *fields, PyObject *name, PyObject *factor, PyObject **out)
 {
+    PyObject *x = PyDict_GetItemWithError(fields, name); /* borrowed */
+    if (x == NULL)
+        return PyErr_Occurred() ? -1 : 0;
     PyObject *v = factor == NULL ? PyNumber_Long(x) : PyNumber_Float(x);
     if (v == NULL) {
         if (PyErr_ExceptionMatches(PyExc_ValueError)) {
@@ -669,10 +672,8 @@ text_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *status = PyTuple_GET_ITEM(plan, P_STATUS);
     if (status != Py_None) {
-        PyObject *v = PyDict_GetItemWithError(fields, status), *n = NULL;
-        if (v == NULL && PyErr_Occurred())
-            goto done;
-        int rc = v == NULL ? 0 : converted(v, NULL, &n);
+        PyObject *n = NULL;
+        int rc = field_converted(fields, status, NULL, &n);
         if (rc < 0)
             goto done;
         if (rc == 1) {
@@ -684,10 +685,8 @@ text_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     }
     PyObject *duration = PyTuple_GET_ITEM(plan, P_DURATION); /* (name, factor) or None */
     if (duration != Py_None) {
-        PyObject *v = PyDict_GetItemWithError(fields, PyTuple_GET_ITEM(duration, 0)), *n = NULL;
-        if (v == NULL && PyErr_Occurred())
-            goto done;
-        int rc = v == NULL ? 0 : converted(v, PyTuple_GET_ITEM(duration, 1), &n);
+        PyObject *n = NULL;
+        int rc = field_converted(fields, PyTuple_GET_ITEM(duration, 0), PyTuple_GET_ITEM(duration, 1), &n);
         if (rc < 0)
             goto done;
         if (rc == 1) {
