@@ -163,10 +163,10 @@ class Event:
         """Everything a person would read: the message and its traceback."""
         return f"{self.message}\n{self.traceback}" if self.traceback else self.message
 
+    reads_as_event = True  # (and so does ``devkit.logs.spool.SpooledEvent``, which equals the event it holds)
+
     def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Event):
-            return NotImplemented
-        return all(getattr(self, name) == getattr(other, name) for name in _SLOTS)
+        return same_event(self, other)
 
     __hash__ = None  # type: ignore[assignment]
 
@@ -191,3 +191,10 @@ class Event:
             "duration": self.duration,
             "fields": self.fields,
         }
+
+
+def same_event(a: object, b: object) -> bool:
+    """``a == b`` for events: every fact the same (NotImplemented if ``b`` is no event)."""
+    if not getattr(b, "reads_as_event", False):
+        return NotImplemented
+    return all(getattr(a, name) == getattr(b, name) for name in _SLOTS)

@@ -159,9 +159,14 @@ def gather_events(sources: list[Source], zone: Zone, events: SourceEvents, probl
     """Each source's events (``events`` of it), read by its own process: a search that must hold
     all its events (a summary follows them) still parses on every core. Lists in source order;
     ``done(source)`` as each source is complete; problems appended in source order. A worker
-    that dies (killed, out of memory) has its source read again here: the result is the same."""
+    that dies (killed, out of memory) has its source read again here: the result is the same.
+    Past ``spool.KEEP_WHOLE`` events, the bulk of each waits on disk (``devkit.logs.spool``)."""
     import pickle
     from multiprocessing.connection import wait
+
+    from devkit.logs.spool import Spool
+
+    spool = Spool()
 
     got: list[list[Event]] = [[] for _ in sources]
     said: list[list[str]] = [[] for _ in sources]
@@ -174,7 +179,7 @@ def gather_events(sources: list[Source], zone: Zone, events: SourceEvents, probl
                 try:
                     data = conn.recv_bytes()  # type: ignore[union-attr]
                     if data:
-                        got[k].extend(pickle.loads(data))
+                        got[k].extend(spool.held_batch(data, pickle.loads(data), k))
                         continue
                     _take_problems(conn, said[k])
                 except (EOFError, OSError):  # the worker is gone before its end
@@ -184,7 +189,7 @@ def gather_events(sources: list[Source], zone: Zone, events: SourceEvents, probl
                     done(sources[k])
     for k in lost:  # after the workers are reaped: this process has no other child then
         said[k] = []
-        got[k] = list(events(sources[k], said[k]))
+        got[k] = spool.hold(events(sources[k], said[k]), k)
         if done:
             done(sources[k])
     for found in said:

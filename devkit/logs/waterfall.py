@@ -23,6 +23,7 @@ time alone, with rules a person can check:
 
 from __future__ import annotations
 
+from array import array
 from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field
 from typing import Callable, Sequence
@@ -180,8 +181,7 @@ class Waterfall:
     start: float | None
     end: float | None
     root_cause: RootCause | None
-    _spans: dict[int, tuple[float, float]] = field(default_factory=dict, repr=False)
-    _rows: dict[int, int] = field(default_factory=dict, repr=False)
+    _placed: Placed | None = field(default=None, repr=False)
 
     @property
     def duration(self) -> float | None:
@@ -198,16 +198,20 @@ class Waterfall:
 
     def span(self, event: Event) -> tuple[float | None, float | None]:
         """When the event's work began and ended, as placed (refined for coarse stamps)."""
-        got = self._spans.get(id(event))
-        return (None, None) if got is None else got
+        placed = self._placed
+        i = None if placed is None else placed.index_of(event)
+        if i is None or not placed.timed(i):  # type: ignore[union-attr]
+            return None, None
+        return placed.begins[i], placed.ends[i]  # type: ignore[union-attr]
 
     def when(self, event: Event) -> float | None:
         """The event's time as placed: its stamp, or the refined end of a whole-second one."""
         return self.span(event)[1]
 
     def hop_of(self, event: Event) -> Hop | None:
-        row = self._rows.get(id(event))
-        return None if row is None else self.hops[row]
+        placed = self._placed
+        i = None if placed is None else placed.index_of(event)
+        return None if i is None else self.hops[placed.rows[i]]  # type: ignore[union-attr]
 
     def to_json(self) -> dict:
         return {
@@ -221,42 +225,79 @@ class Waterfall:
 
 def build_waterfall(events: Sequence[Event], service: Callable[[Event], str] = service_of) -> Waterfall:
     """The waterfall of one request's events (any order; usually a trace result)."""
-    spans, uncertain = _place(events)
-    hops = _segment(events, spans, uncertain, service)
+    events = events if isinstance(events, list) else list(events)
+    placed = _place(events)
+    hops = _segment(events, placed, service)
     ordered = _nest(hops)
     _own_times(ordered)
-    rows = {id(ev): h.row for h in ordered for ev in h.events}
+    for hop in ordered:
+        for i in placed.members.pop(id(hop)):
+            placed.rows[i] = hop.row
     timed = [h for h in ordered if h.start is not None]
     start = min((h.start for h in timed), default=None)  # type: ignore[type-var]
     end = max((h.end for h in timed), default=None)  # type: ignore[type-var]
-    return Waterfall(ordered, start, end, _root_cause(events, spans, rows, ordered), spans, rows)
+    return Waterfall(ordered, start, end, _root_cause(events, placed, ordered), placed)
 
 
 # --- placing events in time -----------------------------------------------------------------------
 
-Spans = dict[int, tuple[float, float]]  # id(event) -> (begin, end)
+_NAN = float("nan")
 
 
-def _place(events: Sequence[Event]) -> tuple[Spans, dict[int, float]]:
+class Placed:
+    """Every event's placed work span by its position in the events: two arrays of floats (NaN
+    for an event with no time) rather than objects per event, so that the waterfall of 150,000
+    events costs a few megabytes; and, once the hops are known, the row each event is in."""
+
+    __slots__ = ("events", "begins", "ends", "uncertain", "rows", "members", "_index")
+
+    def __init__(self, events: list[Event]) -> None:
+        self.events = events
+        self.begins, self.ends = array("d"), array("d")
+        self.uncertain: dict[int, float] = {}  # position -> uncertainty of a refined whole-second end
+        self.rows = array("l", bytes(array("l").itemsize * len(events)))
+        self.members: dict[int, array] = {}  # id(hop) -> positions of its events (while building)
+        self._index: dict[int, int] | None = None
+
+    def timed(self, i: int) -> bool:
+        return self.ends[i] == self.ends[i]  # (NaN is not equal to itself)
+
+    def index_of(self, event: Event) -> int | None:
+        """The event's position (an index by identity, built when a renderer first asks)."""
+        if self._index is None:
+            self._index = {id(ev): i for i, ev in enumerate(self.events)}
+        return self._index.get(id(event))
+
+
+def _place(events: list[Event]) -> Placed:
     """(begin, end) of every timed event, and the uncertainty of each refined whole-second end."""
-    spans: Spans = {}
-    for ev in events:
-        if ev.ts is None:
+    placed = Placed(events)
+    begins, ends = placed.begins, placed.ends
+    coarse = []
+    for i, ev in enumerate(events):
+        ts = ev.ts
+        if ts is None:
+            begins.append(_NAN)
+            ends.append(_NAN)
             continue
-        d = ev.duration if ev.duration and ev.duration > 0 else 0.0
-        spans[id(ev)] = (ev.ts - d, ev.ts)
-    uncertain: dict[int, float] = {}
-    coarse = [ev for ev in events if id(ev) in spans and ev.duration and ev.duration > 0
-              and ev.ts_resolution >= COARSE]
+        d = ev.duration
+        if d and d > 0:
+            if ev.ts_resolution >= COARSE:
+                coarse.append(i)
+        else:
+            d = 0.0
+        begins.append(ts - d)
+        ends.append(ts)
     if not coarse:
-        return spans, uncertain
-    points = sorted(t for span in spans.values() for t in span)
-    for ev in coarse:
+        return placed
+    points = sorted(t for i in range(len(events)) if placed.timed(i) for t in (begins[i], ends[i]))
+    for i in coarse:
+        ev = events[i]
         # the event's own two points are not work it contains
-        end, uncertain[id(ev)] = _refined_end(ev.ts, ev.ts_resolution, ev.duration, points,  # type: ignore
-                                              spans[id(ev)])
-        spans[id(ev)] = (end - ev.duration, end)  # type: ignore[operator]
-    return spans, uncertain
+        end, placed.uncertain[i] = _refined_end(ev.ts, ev.ts_resolution, ev.duration, points,  # type: ignore
+                                                (begins[i], ends[i]))
+        begins[i], ends[i] = end - ev.duration, end  # type: ignore[operator]
+    return placed
 
 
 def _refined_end(ts: float, resolution: float, duration: float, points: list[float],
@@ -295,15 +336,25 @@ def _refined_end(ts: float, resolution: float, duration: float, points: list[flo
 
 # --- hops ---------------------------------------------------------------------------------------------
 
-def _segment(events: Sequence[Event], spans: Spans, uncertain: dict[int, float],
-             service: Callable[[Event], str]) -> list[Hop]:
+def _segment(events: list[Event], placed: Placed, service: Callable[[Event], str]) -> list[Hop]:
     """Cut each service's events into hops with a stack of open hops (see the module doc)."""
     hops: list[Hop] = []
     visits: dict[str, int] = {}
     stack: list[Hop] = []
     detached: dict[str, Hop] = {}  # callees left running when their caller logged an error
-    timed = sorted((i for i, ev in enumerate(events) if id(ev) in spans),
-                   key=lambda i: (spans[id(events[i])][1], i))
+    begins, ends, uncertain, members = placed.begins, placed.ends, placed.uncertain, placed.members
+
+    def join(hop: Hop, i: int) -> None:
+        hop.events.append(events[i])
+        members[id(hop)].append(i)
+
+    def new_hop(name: str, visit: int) -> Hop:
+        hop = Hop(len(hops), name, visit, None, None)
+        hops.append(hop)
+        members[id(hop)] = array("l")
+        return hop
+
+    timed = sorted(filter(placed.timed, range(len(events))), key=ends.__getitem__)  # stable: ties in order
     for i in timed:
         ev = events[i]
         name = service(ev)
@@ -318,28 +369,26 @@ def _segment(events: Sequence[Event], spans: Spans, uncertain: dict[int, float],
             hop = detached.pop(name, None)  # type: ignore[assignment]
             if hop is None:
                 visits[name] = visits.get(name, 0) + 1
-                hop = Hop(len(hops), name, visits[name], None, None)
-                hops.append(hop)
+                hop = new_hop(name, visits[name])
             stack.append(hop)
-        hop.events.append(ev)
+        join(hop, i)
     for hop in hops:
-        begins = [spans[id(e)][0] for e in hop.events]
-        hop.start, hop.end = min(begins), max(spans[id(e)][1] for e in hop.events)
-        with_duration = [e for e in hop.events if e.duration]
+        own = members[id(hop)]
+        hop.start, hop.end = min(map(begins.__getitem__, own)), max(map(ends.__getitem__, own))
+        with_duration = [i for i in own if events[i].duration]
         if with_duration:
-            hop.placed = "refined" if any(id(e) in uncertain for e in with_duration) else "duration"
-            hop.uncertainty = max(uncertain.get(id(e), 0.0) for e in with_duration)
-            first = min(hop.events, key=lambda e: spans[id(e)][0])
-            hop.derived = spans[id(first)][0] < spans[id(first)][1]
+            hop.placed = "refined" if any(i in uncertain for i in with_duration) else "duration"
+            hop.uncertainty = max(uncertain.get(i, 0.0) for i in with_duration)
+            first = min(own, key=begins.__getitem__)
+            hop.derived = begins[first] < ends[first]
     last = {hop.service: hop for hop in hops}
-    for ev in events:  # no time: the service's last hop, else a hop of their own at the end
-        if id(ev) in spans:
+    for i, ev in enumerate(events):  # no time: the service's last hop, else a hop of their own at the end
+        if placed.timed(i):
             continue
         name = service(ev)
         if name not in last:
-            last[name] = Hop(len(hops), name, 1, None, None)
-            hops.append(last[name])
-        last[name].events.append(ev)
+            last[name] = new_hop(name, 1)
+        join(last[name], i)
     return hops
 
 
@@ -435,17 +484,16 @@ def _own_times(ordered: list[Hop]) -> None:
         hop.own = max(0.0, (hop.end - hop.start) - covered)
 
 
-def _root_cause(events: Sequence[Event], spans: Spans, rows: dict[int, int],
-                hops: list[Hop]) -> RootCause | None:
+def _root_cause(events: list[Event], placed: Placed, hops: list[Hop]) -> RootCause | None:
     """The first error by placed time; at the same time the deeper hop (the callee) wins."""
-    errors = [(i, ev) for i, ev in enumerate(events) if ev.is_error]
-    if not errors:
+    best: tuple | None = None
+    for i, ev in enumerate(events):
+        if ev.is_error:
+            t = placed.ends[i] if placed.timed(i) else None
+            key = (t is None, t or 0.0, -hops[placed.rows[i]].depth, i)
+            if best is None or key < best:
+                best = key
+    if best is None:
         return None
-
-    def key(item: tuple[int, Event]) -> tuple:
-        i, ev = item
-        t = spans.get(id(ev), (None, None))[1]
-        return (t is None, t or 0.0, -hops[rows[id(ev)]].depth, i)
-
-    i, ev = min(errors, key=key)
-    return RootCause(ev, rows[id(ev)], spans.get(id(ev), (None, None))[1])
+    i = best[-1]
+    return RootCause(events[i], placed.rows[i], placed.ends[i] if placed.timed(i) else None)
