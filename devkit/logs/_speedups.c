@@ -77,9 +77,103 @@ count_newlines(PyObject *self, PyObject *args)
     return PyLong_FromSize_t(n);
 }
 
+/* Hits found so far: (offset, newlines before it) pairs, grown without the GIL. */
+struct found {
+    Py_ssize_t *hits;
+    size_t count, cap;
+    Py_ssize_t limit;
+    int overflow, nomem;
+};
+
+/* Record a hit; 0 when the search must stop (over the limit, or out of memory). */
+static int
+found_add(struct found *f, Py_ssize_t off, size_t newlines)
+{
+    if ((Py_ssize_t)f->count >= f->limit) {
+        f->overflow = 1;
+        return 0;
+    }
+    if (!reserve(&f->hits, &f->cap, 2 * f->count + 2, 64)) {
+        f->nomem = 1;
+        return 0;
+    }
+    f->hits[2 * f->count] = off;
+    f->hits[2 * f->count + 1] = (Py_ssize_t)newlines;
+    f->count++;
+    return 1;
+}
+
+/* The portable scan: each BLOCK searched with memmem, its newlines counted while it is in cache. */
+static size_t
+scan_blocks(const unsigned char *b, Py_ssize_t start, Py_ssize_t end, const unsigned char *nd, Py_ssize_t m,
+            struct found *f)
+{
+    size_t total = 0;
+    for (Py_ssize_t blk = start; blk < end && !f->overflow && !f->nomem;) {
+        Py_ssize_t bend = end - blk > BLOCK ? blk + BLOCK : end;
+        Py_ssize_t send = end - bend > m - 1 ? bend + m - 1 : end; /* a match may run past bend */
+        Py_ssize_t pos = blk, counted = blk;
+        while (m > 0 && send - pos >= m) {
+            const unsigned char *p = memmem(b + pos, (size_t)(send - pos), nd, (size_t)m);
+            if (p == NULL || p - b >= bend)
+                break;
+            Py_ssize_t off = p - b;
+            total += newlines_in(b, counted, off);
+            counted = off;
+            if (!found_add(f, off, total))
+                break;
+            pos = off + 1;
+        }
+        total += newlines_in(b, counted, bend);
+        blk = bend;
+    }
+    return total;
+}
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define HAVE_SCAN_AVX2 1
+
+/* The same answer in one pass of 32-byte vectors: each vector gives its newlines (one popcount)
+ * and the places where the needle's first and last bytes both are (a candidate, compared whole).
+ * memmem and the newline count each read the block separately; this reads it once, about twice
+ * as fast on data in cache. */
+__attribute__((target("avx2,popcnt"))) static size_t
+scan_avx2(const unsigned char *b, Py_ssize_t start, Py_ssize_t end, const unsigned char *nd, Py_ssize_t m,
+          struct found *f)
+{
+    size_t total = 0;
+    Py_ssize_t i = start;
+    const __m256i nl = _mm256_set1_epi8('\n');
+    const __m256i first = _mm256_set1_epi8((char)nd[0]), last = _mm256_set1_epi8((char)nd[m - 1]);
+    for (; end - i >= 32 + m - 1; i += 32) {
+        __m256i v = _mm256_loadu_si256((const __m256i *)(b + i));
+        __m256i w = _mm256_loadu_si256((const __m256i *)(b + i + m - 1));
+        uint32_t lines = (uint32_t)_mm256_movemask_epi8(_mm256_cmpeq_epi8(v, nl));
+        uint32_t cand = (uint32_t)_mm256_movemask_epi8(
+            _mm256_and_si256(_mm256_cmpeq_epi8(v, first), _mm256_cmpeq_epi8(w, last)));
+        while (cand) {
+            int k = __builtin_ctz(cand);
+            cand &= cand - 1;
+            if (m <= 2 || memcmp(b + i + k + 1, nd + 1, (size_t)(m - 2)) == 0) {
+                if (!found_add(f, i + k, total + (size_t)__builtin_popcount(lines & ((1u << k) - 1))))
+                    return total;
+            }
+        }
+        total += (size_t)__builtin_popcount(lines);
+    }
+    for (; i < end; i++) { /* the tail: fewer than 32 + m - 1 bytes */
+        if (end - i >= m && b[i] == nd[0] && memcmp(b + i, nd, (size_t)m) == 0 && !found_add(f, i, total))
+            return total;
+        total += (b[i] == '\n');
+    }
+    return total;
+}
+#endif
+
 /* scan(buffer, needle, start, end, limit) -> ([(offset, newlines_before), ...], newlines) or None
  *
- * Every occurrence of needle that starts in [start, end), with the number of newlines in
+ * Every occurrence of needle that lies in [start, end), with the number of newlines in
  * [start, offset); and the newlines in all of [start, end). None when there are more than
  * limit occurrences (the caller then reads the file whole instead).
  */
@@ -94,62 +188,40 @@ scan(PyObject *self, PyObject *args)
         start = 0;
     if (end > view.len)
         end = view.len;
-    const unsigned char *b = (const unsigned char *)view.buf;
+    const unsigned char *b = (const unsigned char *)view.buf, *nd = (const unsigned char *)needle.buf;
     const Py_ssize_t m = needle.len;
-    Py_ssize_t *hits = NULL;
-    size_t count = 0, cap = 0, total = 0;
-    int overflow = 0, nomem = 0;
+    struct found f = {NULL, 0, 0, limit, 0, 0};
+    size_t total = 0;
 
     Py_BEGIN_ALLOW_THREADS
-    for (Py_ssize_t blk = start; blk < end && !overflow && !nomem;) {
-        Py_ssize_t bend = end - blk > BLOCK ? blk + BLOCK : end;
-        Py_ssize_t send = end - bend > m - 1 ? bend + m - 1 : end; /* a match may run past bend */
-        Py_ssize_t pos = blk, counted = blk;
-        while (m > 0 && send - pos >= m) {
-            const unsigned char *p = memmem(b + pos, (size_t)(send - pos), needle.buf, (size_t)m);
-            if (p == NULL || p - b >= bend)
-                break;
-            Py_ssize_t off = p - b;
-            total += newlines_in(b, counted, off);
-            counted = off;
-            if ((Py_ssize_t)count >= limit) {
-                overflow = 1;
-                break;
-            }
-            if (!reserve(&hits, &cap, 2 * count + 2, 64)) {
-                nomem = 1;
-                break;
-            }
-            hits[2 * count] = off;
-            hits[2 * count + 1] = (Py_ssize_t)total;
-            count++;
-            pos = off + 1;
-        }
-        total += newlines_in(b, counted, bend);
-        blk = bend;
-    }
+#ifdef HAVE_SCAN_AVX2
+    if (m > 0 && start < end && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+        total = scan_avx2(b, start, end, nd, m, &f);
+    else
+#endif
+        total = scan_blocks(b, start, end, nd, m, &f);
     Py_END_ALLOW_THREADS
 
     PyBuffer_Release(&view);
     PyBuffer_Release(&needle);
-    if (nomem) {
-        PyMem_RawFree(hits);
+    if (f.nomem) {
+        PyMem_RawFree(f.hits);
         return PyErr_NoMemory();
     }
-    if (overflow) {
-        PyMem_RawFree(hits);
+    if (f.overflow) {
+        PyMem_RawFree(f.hits);
         Py_RETURN_NONE;
     }
-    PyObject *list = PyList_New((Py_ssize_t)count);
-    for (size_t i = 0; list != NULL && i < count; i++) {
-        PyObject *pair = Py_BuildValue("(nn)", hits[2 * i], hits[2 * i + 1]);
+    PyObject *list = PyList_New((Py_ssize_t)f.count);
+    for (size_t i = 0; list != NULL && i < f.count; i++) {
+        PyObject *pair = Py_BuildValue("(nn)", f.hits[2 * i], f.hits[2 * i + 1]);
         if (pair == NULL) {
             Py_CLEAR(list);
             break;
         }
         PyList_SET_ITEM(list, (Py_ssize_t)i, pair);
     }
-    PyMem_RawFree(hits);
+    PyMem_RawFree(f.hits);
     if (list == NULL)
         return NULL;
     return Py_BuildValue("(Nn)", list, (Py_ssize_t)total);

@@ -59,6 +59,28 @@ def test_c_scan_and_python_scan_agree(seed, monkeypatch):
         assert scan.segment_hits(data, matcher, start, end, len(fast[0]) - 1) is None
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_the_vector_scan_finds_every_needle_a_plain_search_does(seed):
+    """The one-pass vector scan (32 bytes at a time, the needle's first and last bytes as the
+    candidate test) against bytes.find and bytes.count: needles of 1 to 70 bytes, overlapping
+    occurrences, ranges that start and end anywhere (the tail shorter than a vector included)."""
+    rng = random.Random(1000 + seed)
+    alphabet = rng.choice([b"ab\n", b"abc\n\x00\xff", bytes(range(256))])
+    needle = bytes(rng.choice(alphabet) for _ in range(rng.choice([1, 2, 3, 5, 31, 32, 33, 70])))
+    parts = [bytes(rng.choice(alphabet) for _ in range(rng.randrange(0, 200))) for _ in range(rng.randrange(1, 300))]
+    data = needle.join(parts) if rng.random() < 0.8 else needle * rng.randrange(1, 50)
+    start = rng.randrange(0, len(data) + 1)
+    end = rng.randrange(start, len(data) + 1)
+    want, i = [], data.find(needle, start, end)
+    while i >= 0:
+        want.append((i, data.count(b"\n", start, i)))
+        i = data.find(needle, i + 1, end)
+    assert scan._c_scan(data, needle, start, end, 10**9) == (want, data.count(b"\n", start, end))
+    if want:
+        assert scan._c_scan(data, needle, start, end, len(want) - 1) is None
+        assert scan._c_scan(data, needle, start, end, len(want)) is not None
+
+
 def test_trace_without_the_accelerator(monkeypatch, expected):
     demo = expected["ids"][0]["id"]
     fast = [(e.source, e.line_numbers) for e in trace(demo, [str(EXAMPLES)], zone=Zone.parse("UTC")).events]
