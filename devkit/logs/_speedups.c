@@ -171,18 +171,20 @@ scan_avx2(const unsigned char *b, Py_ssize_t start, Py_ssize_t end, const unsign
 }
 #endif
 
-/* scan(buffer, needle, start, end, limit) -> ([(offset, newlines_before), ...], newlines) or None
+/* scan(buffer, needle, start, end, limit[, portable]) -> ([(offset, newlines_before), ...], newlines) or None
  *
  * Every occurrence of needle that lies in [start, end), with the number of newlines in
  * [start, offset); and the newlines in all of [start, end). None when there are more than
- * limit occurrences (the caller then reads the file whole instead).
+ * limit occurrences (the caller then reads the file whole instead). ``portable``: the memmem
+ * path even where the vector one runs (the tests hold both to the same answers).
  */
 static PyObject *
 scan(PyObject *self, PyObject *args)
 {
     Py_buffer view, needle;
     Py_ssize_t start, end, limit;
-    if (!PyArg_ParseTuple(args, "y*y*nnn", &view, &needle, &start, &end, &limit))
+    int portable = 0;
+    if (!PyArg_ParseTuple(args, "y*y*nnn|p", &view, &needle, &start, &end, &limit, &portable))
         return NULL;
     if (start < 0)
         start = 0;
@@ -195,7 +197,7 @@ scan(PyObject *self, PyObject *args)
 
     Py_BEGIN_ALLOW_THREADS
 #ifdef HAVE_SCAN_AVX2
-    if (m > 0 && start < end && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
+    if (!portable && m > 0 && start < end && __builtin_cpu_supports("avx2") && __builtin_cpu_supports("popcnt"))
         total = scan_avx2(b, start, end, nd, m, &f);
     else
 #endif
