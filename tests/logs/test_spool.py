@@ -120,23 +120,30 @@ def _heavy_corpus(tmp_path, files=3, lines=30_000):
     return paths
 
 
-@pytest.mark.parametrize("args", [["trace", "POZ-2"], ["grep", "-F", "failed for depot"],
-                                  ["trace", "POZ-2", "--summary-json"]])
+@pytest.mark.parametrize("args", [["logs", "trace", "POZ-2"], ["logs", "grep", "-F", "failed for depot"],
+                                  ["logs", "trace", "POZ-2", "--summary-json"], ["logs", "trace", "POZ-2", "--html", "-"],
+                                  ["logs", "trace", "POZ-2", "--svg", "-"],
+                                  ["--color", "logs", "trace", "POZ-2", "--no-pager"]])
 def test_a_heavy_held_search_writes_the_same_bytes_spooled_or_not(tmp_path, run, monkeypatch, args):
-    """The plain timeline and its summary (and --summary-json) from a search gathered from
-    processes: with most events spooled, and with none."""
+    """The plain timeline and its summary, --summary-json, the HTML and SVG reports and the
+    terminal's waterfall and timeline, from a search gathered from processes: with most events
+    spooled, and with none."""
     from devkit.logs import trace as trace_module
 
     paths = _heavy_corpus(tmp_path)
     assert sum(1 for p in paths for line in open(p) if "POZ-2" in line) > trace_module.HEAVY_HITS
     monkeypatch.setattr(spool_module, "KEEP_WHOLE", 100)
-    spooled = run("logs", *args, *paths, "--tz", "UTC")
+    spooled = run(*args, *paths, "--tz", "UTC")
     monkeypatch.setattr(spool_module, "KEEP_WHOLE", 10 ** 9)
-    whole = run("logs", *args, *paths, "--tz", "UTC")
+    whole = run(*args, *paths, "--tz", "UTC")
     assert spooled.exit_code == whole.exit_code == 0
     assert spooled.stdout == whole.stdout
-    summary_only = "--summary-json" in args
-    assert '"events": 12858' in spooled.stdout if summary_only else spooled.stdout.count("POZ-2") >= 12858
+    if "--summary-json" in args:
+        assert '"events": 12858' in spooled.stdout
+    elif "--svg" in args:
+        assert "12858 events" in spooled.stdout
+    else:
+        assert spooled.stdout.count("POZ-2") >= 12858
 
 
 def test_a_heavy_trace_holds_spooled_events_and_leaves_no_file(tmp_path, monkeypatch):
