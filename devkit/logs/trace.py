@@ -167,8 +167,16 @@ def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher
     per_source: dict[int, list[Event]] = {}
     per_problems: dict[int, list[str]] = {}
     sizes = {s.index: s.size for s in sources}
+    spool, held = None, 0
     for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs, event_filter.window):
-        per_source[index], per_problems[index] = events, probs
+        held += len(events)
+        if spool is None and held > 1000:  # (a search with a few hits never imports the spool)
+            from devkit.logs.spool import Spool
+
+            spool = Spool()
+            spool.held = held - len(events)  # the sources before this one stay whole
+        per_source[index] = events if spool is None else spool.hold(events, index)  # past 2,000 events: spooled
+        per_problems[index] = probs
         finished(sizes[index])
     for s in sources:
         problems.extend(per_problems.get(s.index, []))

@@ -159,3 +159,19 @@ def test_a_heavy_trace_holds_spooled_events_and_leaves_no_file(tmp_path, monkeyp
                           capture_output=True, env=env)
     assert proc.returncode == 0 and proc.stdout.count(b"POZ-2") > KEEP_WHOLE
     assert list(tmp.iterdir()) == []  # the spool file is unlinked from the start
+
+
+def test_a_search_in_this_process_spools_its_sources_one_by_one(tmp_path, monkeypatch):
+    """One core (or stdin, or compressed files): each file's events are spooled as its search
+    ends, so only one file's events are ever whole at once; the result is the same."""
+    from devkit.logs.trace import grep
+
+    paths = _heavy_corpus(tmp_path)
+    monkeypatch.setattr(spool_module, "KEEP_WHOLE", 10 ** 9)
+    whole = grep("failed for depot", paths, fixed=True, zone=UTC, jobs=1)
+    monkeypatch.setattr(spool_module, "KEEP_WHOLE", 100)
+    spooled = grep("failed for depot", paths, fixed=True, zone=UTC, jobs=1)
+    assert not any(isinstance(e, SpooledEvent) for e in whole.events)
+    assert sum(isinstance(e, SpooledEvent) for e in spooled.events) == len(spooled.events) - 100
+    assert [json_text(e) for e in spooled.events] == [json_text(e) for e in whole.events]
+    assert spooled.waterfall.to_json() == whole.waterfall.to_json()
