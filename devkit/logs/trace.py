@@ -167,16 +167,17 @@ def _search_sources(sources: list[Source], problems: list[str], matcher: Matcher
     per_source: dict[int, list[Event]] = {}
     per_problems: dict[int, list[str]] = {}
     sizes = {s.index: s.size for s in sources}
-    spool, held = None, 0
+    spool = None
     for index, events, probs in _scan_all(sources, matcher, zone, text_mode, jobs, event_filter.window):
-        held += len(events)
-        if spool is None and held > 1000:  # (a search with a few hits never imports the spool)
+        per_problems[index] = probs
+        if spool is not None:
+            events = spool.hold(events, index)  # each source as its search ends: one is whole at a time
+        per_source[index] = events
+        if spool is None and sum(map(len, per_source.values())) > 1000:  # (a few hits never import the spool)
             from devkit.logs.spool import Spool
 
             spool = Spool()
-            spool.held = held - len(events)  # the sources before this one stay whole
-        per_source[index] = events if spool is None else spool.hold(events, index)  # past 2,000 events: spooled
-        per_problems[index] = probs
+            per_source = {k: spool.hold(v, k) for k, v in per_source.items()}
         finished(sizes[index])
     for s in sources:
         problems.extend(per_problems.get(s.index, []))
