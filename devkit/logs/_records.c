@@ -760,7 +760,262 @@ done:
     return result;
 }
 
+/* -- JSON text ------------------------------------------------------------------------------ */
+
+/* dump_json(obj) -> str, or NotImplemented. cli/logs/render.py ``dumps``: what
+ * ``json.JSONEncoder(ensure_ascii=False, default=str).encode`` writes, with the characters
+ * ``inert_json`` escapes (DEL, C1, bidi, separators) as \uXXXX. ``--json`` writes one per event,
+ * and the stdlib's encoder took more time than reading the line. Only what an event holds is
+ * written here (str, int, float, bool, None, lists, tuples, dicts with str keys, nested to 64);
+ * anything else is NotImplemented, and the caller asks the stdlib. */
+
+typedef struct {
+    Py_UCS4 *buf;
+    Py_ssize_t n, cap;
+    Py_UCS4 maxchar;
+    Py_UCS4 inline_buf[2048];
+} Out;
+
+static int
+out_reserve(Out *o, Py_ssize_t more)
+{
+    if (o->n + more <= o->cap)
+        return 0;
+    Py_ssize_t cap = o->cap;
+    while (cap < o->n + more)
+        cap *= 2;
+    Py_UCS4 *buf = PyMem_Malloc(cap * sizeof(Py_UCS4));
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(buf, o->buf, o->n * sizeof(Py_UCS4));
+    if (o->buf != o->inline_buf)
+        PyMem_Free(o->buf);
+    o->buf = buf;
+    o->cap = cap;
+    return 0;
+}
+
+static int
+out_ascii(Out *o, const char *text, Py_ssize_t len)
+{
+    if (out_reserve(o, len) < 0)
+        return -1;
+    for (Py_ssize_t i = 0; i < len; i++)
+        o->buf[o->n++] = (unsigned char)text[i];
+    return 0;
+}
+
+static const char HEX[] = "0123456789abcdef";
+
+/* json's escape_unicode (ensure_ascii=False), then inert_json's \uXXXX for the unsafe >= DEL.
+ * The short escape of a character, 'u' for \uXXXX, or 0 for the character itself. */
+static char
+escape_of(Py_UCS4 c)
+{
+    switch (c) {
+    case '"': return '"';
+    case '\\': return '\\';
+    case '\n': return 'n';
+    case '\r': return 'r';
+    case '\t': return 't';
+    case '\b': return 'b';
+    case '\f': return 'f';
+    }
+    return c < 0x20 || (c >= 0x7F && unsafe(c)) ? 'u' : 0;
+}
+
+static char LATIN1_ESCAPE[256]; /* escape_of for U+0000..U+00FF, filled at import */
+
+static Py_UCS4 *
+out_escape(Py_UCS4 *at, Py_UCS4 c, char esc)
+{
+    at[0] = '\\';
+    if (esc != 'u') {
+        at[1] = (unsigned char)esc;
+        return at + 2;
+    }
+    at[1] = 'u';
+    at[2] = HEX[(c >> 12) & 0xF];
+    at[3] = HEX[(c >> 8) & 0xF];
+    at[4] = HEX[(c >> 4) & 0xF];
+    at[5] = HEX[c & 0xF];
+    return at + 6;
+}
+
+static int
+out_string(Out *o, PyObject *str)
+{
+    int kind = PyUnicode_KIND(str);
+    const void *data = PyUnicode_DATA(str);
+    Py_ssize_t len = PyUnicode_GET_LENGTH(str);
+    if (out_reserve(o, 6 * len + 2) < 0) /* the worst case: every character as \uXXXX */
+        return -1;
+    Py_UCS4 *w = o->buf + o->n;
+    *w++ = '"';
+    if (kind == PyUnicode_1BYTE_KIND) { /* nearly every string: runs copied, escapes by table */
+        const Py_UCS1 *text = data;
+        Py_ssize_t run = 0;
+        Py_UCS1 seen = 0; /* the bits of every character written: past ASCII if 0x80 is among them */
+        for (Py_ssize_t i = 0; i < len; i++) {
+            char esc = LATIN1_ESCAPE[text[i]];
+            if (!esc)
+                continue;
+            for (Py_ssize_t j = run; j < i; j++) {
+                seen |= text[j];
+                w[j - run] = text[j];
+            }
+            w = out_escape(w + (i - run), text[i], esc);
+            run = i + 1;
+        }
+        for (Py_ssize_t j = run; j < len; j++) {
+            seen |= text[j];
+            w[j - run] = text[j];
+        }
+        w += len - run;
+        if ((seen & 0x80) && o->maxchar < 0xFF)
+            o->maxchar = 0xFF; /* (PyUnicode_New needs only the width: ASCII, Latin-1, ...) */
+    } else {
+        for (Py_ssize_t i = 0; i < len; i++) {
+            Py_UCS4 c = PyUnicode_READ(kind, data, i);
+            char esc = escape_of(c);
+            if (esc) {
+                w = out_escape(w, c, esc);
+            } else {
+                if (c > o->maxchar)
+                    o->maxchar = c;
+                *w++ = c;
+            }
+        }
+    }
+    *w++ = '"';
+    o->n = w - o->buf;
+    return 0;
+}
+
+/* 0 written, 1 not this encoder's to write (NotImplemented), -1 error */
+static int
+out_value(Out *o, PyObject *obj, int depth)
+{
+    if (obj == Py_None)
+        return out_ascii(o, "null", 4);
+    if (obj == Py_True)
+        return out_ascii(o, "true", 4);
+    if (obj == Py_False)
+        return out_ascii(o, "false", 5);
+    if (PyUnicode_Check(obj))
+        return out_string(o, obj);
+    if (PyLong_Check(obj)) {
+        int overflow;
+        long long v = PyLong_AsLongLongAndOverflow(obj, &overflow);
+        if (overflow)
+            return 1; /* past 64 bits: int.__repr__ (and its digit limit) in Python */
+        if (v == -1 && PyErr_Occurred())
+            return -1;
+        char text[24];
+        return out_ascii(o, text, snprintf(text, sizeof text, "%lld", v));
+    }
+    if (PyFloat_Check(obj)) {
+        double d = PyFloat_AS_DOUBLE(obj);
+        if (!isfinite(d)) {
+            if (isnan(d))
+                return out_ascii(o, "NaN", 3);
+            return d > 0 ? out_ascii(o, "Infinity", 8) : out_ascii(o, "-Infinity", 9);
+        }
+        char *text = PyOS_double_to_string(d, 'r', 0, Py_DTSF_ADD_DOT_0, NULL);
+        if (text == NULL)
+            return -1;
+        int rc = out_ascii(o, text, (Py_ssize_t)strlen(text));
+        PyMem_Free(text);
+        return rc;
+    }
+    if (depth >= 64)
+        return 1;
+    if (PyList_CheckExact(obj) || PyTuple_CheckExact(obj)) {
+        Py_ssize_t n = PySequence_Fast_GET_SIZE(obj);
+        if (out_ascii(o, "[", 1) < 0)
+            return -1;
+        for (Py_ssize_t i = 0; i < n; i++) {
+            if (i && out_ascii(o, ", ", 2) < 0)
+                return -1;
+            PyObject *item = PySequence_Fast_GET_ITEM(obj, i);
+            Py_INCREF(item); /* a list may shrink under a str subclass's methods: hold the item */
+            int rc = out_value(o, item, depth + 1);
+            Py_DECREF(item);
+            if (rc)
+                return rc;
+            if (PyList_CheckExact(obj) && PyList_GET_SIZE(obj) != n)
+                return 1;
+        }
+        return out_ascii(o, "]", 1);
+    }
+    if (PyDict_CheckExact(obj)) {
+        Py_ssize_t pos = 0, n = PyDict_GET_SIZE(obj);
+        PyObject *key, *value;
+        int first = 1;
+        if (out_ascii(o, "{", 1) < 0)
+            return -1;
+        while (PyDict_Next(obj, &pos, &key, &value)) {
+            if (!PyUnicode_Check(key))
+                return 1; /* json's own conversions of other keys, in Python */
+            if (!first && out_ascii(o, ", ", 2) < 0)
+                return -1;
+            first = 0;
+            Py_INCREF(value);
+            int rc = out_string(o, key);
+            if (rc == 0)
+                rc = out_ascii(o, ": ", 2);
+            if (rc == 0)
+                rc = out_value(o, value, depth + 1);
+            Py_DECREF(value);
+            if (rc)
+                return rc;
+            if (PyDict_GET_SIZE(obj) != n)
+                return 1;
+        }
+        return out_ascii(o, "}", 1);
+    }
+    return 1; /* default=str, subclasses of list and dict, ...: the stdlib's */
+}
+
+static PyObject *
+dump_json(PyObject *Py_UNUSED(self), PyObject *obj)
+{
+    Out o;
+    o.buf = o.inline_buf;
+    o.n = 0;
+    o.cap = sizeof o.inline_buf / sizeof o.inline_buf[0];
+    o.maxchar = 0x7F;
+    int rc = out_value(&o, obj, 0);
+    PyObject *result = NULL;
+    if (rc == 0) {
+        result = PyUnicode_New(o.n, o.maxchar);
+        if (result != NULL) {
+            int kind = PyUnicode_KIND(result);
+            if (kind == PyUnicode_1BYTE_KIND) {
+                Py_UCS1 *to = PyUnicode_1BYTE_DATA(result);
+                for (Py_ssize_t i = 0; i < o.n; i++)
+                    to[i] = (Py_UCS1)o.buf[i];
+            } else if (kind == PyUnicode_2BYTE_KIND) {
+                Py_UCS2 *to = PyUnicode_2BYTE_DATA(result);
+                for (Py_ssize_t i = 0; i < o.n; i++)
+                    to[i] = (Py_UCS2)o.buf[i];
+            } else {
+                memcpy(PyUnicode_4BYTE_DATA(result), o.buf, o.n * sizeof(Py_UCS4));
+            }
+        }
+    } else if (rc == 1) {
+        result = Py_NewRef(Py_NotImplemented);
+    }
+    if (o.buf != o.inline_buf)
+        PyMem_Free(o.buf);
+    return result;
+}
+
 static PyMethodDef methods[] = {
+    {"dump_json", dump_json, METH_O,
+     "dump_json(obj) -> the JSON text render.dumps writes, or NotImplemented (ask the stdlib)"},
     {"flatten", flatten, METH_O, "flatten(obj) -> {'a.b': value} for {'a': {'b': value}}"},
     {"format_utc", format_utc, METH_O, "format_utc(ts) -> '2026-11-20T09:14:03.120+00:00' (None for None)"},
     {"render_plain", (PyCFunction)(void (*)(void))render_plain, METH_FASTCALL,
@@ -785,5 +1040,7 @@ PyInit__records(void)
         (A_STREAM_MSG = PyUnicode_InternFromString("stream_msg")) == NULL ||
         (A_OPENS = PyUnicode_InternFromString("opens")) == NULL)
         return NULL;
+    for (Py_UCS4 c = 0; c < 256; c++)
+        LATIN1_ESCAPE[c] = escape_of(c);
     return PyModule_Create(&module);
 }

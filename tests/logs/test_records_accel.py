@@ -116,6 +116,84 @@ def test_plain_text_is_its_definition(alphabet):
     assert written > (10000 if alphabet is _SAFE else 0)  # the usual event is C's
 
 
+class _Text(str):
+    pass
+
+
+class _Count(int):
+    pass
+
+
+class _Ratio(float):
+    pass
+
+
+def _random_json(rng: random.Random, alphabet: list[str], depth: int = 0) -> object:
+    """What an event's JSON holds (and a little it never does, which C leaves to the stdlib)."""
+    def text() -> str:
+        return "".join(rng.choice(alphabet) for _ in range(rng.randrange(0, 25)))
+
+    kind = rng.random()
+    if kind < 0.15 and depth < 5:
+        return {rng.choice([text(), text(), "message", "é", _Text("sub")]) if rng.random() < 0.97
+                else rng.choice([1, 2.5, None, True, (1, 2)]): _random_json(rng, alphabet, depth + 1)
+                for _ in range(rng.randrange(0, 6))}
+    if kind < 0.25 and depth < 5:
+        items = [_random_json(rng, alphabet, depth + 1) for _ in range(rng.randrange(0, 5))]
+        return tuple(items) if rng.random() < 0.2 else items
+    return rng.choice([
+        text(), text(), text(), "", None, True, False, 0, -1, rng.randrange(-10**12, 10**12), 2**63 - 1, -2**63,
+        2**64, -2**70, rng.uniform(-1e6, 1e6), 1e16, 1e-7, -0.0, 0.1, float("nan"), float("inf"), float("-inf"),
+        _Text("a \x85 str subclass"), _Count(7), _Ratio(0.5), datetime(2026, 11, 20, tzinfo=timezone.utc),
+        b"bytes", {"set"} if rng.random() < 0.1 else "x",
+    ])
+
+
+@pytest.mark.parametrize("alphabet", [_ANY, _SAFE + ['"', "\\", "\b", "\f", "\x00", "\x1f", "/"]],
+                         ids=["controls", "escapes"])
+def test_dump_json_is_its_definition(alphabet):
+    """``dumps`` in C writes exactly what the stdlib encoder and ``inert_json`` write, or leaves it to them."""
+    from devkit.cli.logs.render import _dumps_py, dumps
+    from devkit.logs._records import dump_json
+
+    rng = random.Random(len(alphabet))
+    written = 0
+    for _ in range(20000):
+        obj = _random_json(rng, alphabet)
+        want = _outcome(_dumps_py, obj)
+        assert _outcome(dumps, obj) == want, obj
+        text = dump_json(obj)
+        if text is not NotImplemented:
+            assert text == want, obj
+            # the same string inside too: its width (an ASCII string holding é would write bad UTF-8)
+            assert text.isascii() == want.isascii(), obj
+            assert text.encode("utf-8", "surrogatepass") == want.encode("utf-8", "surrogatepass"), obj
+            written += 1
+    assert written > 12000  # the usual value is C's
+    deep: list = []
+    for _ in range(200):
+        deep = [deep]
+    assert dump_json(deep) is NotImplemented and dumps(deep) == _dumps_py(deep)
+    circular: list = []
+    circular.append(circular)
+    assert _outcome(dumps, circular) is ValueError
+
+
+def test_json_lines_of_the_examples_are_the_stdlib_s():
+    """Every example event as ``--json`` writes it: C and the stdlib agree on real events."""
+    from devkit.cli.logs.render import _dumps_py, json_text
+    from devkit.logs.sources import expand_paths, iter_lines
+    from devkit.logs.scan import stitch_source
+
+    n = 0
+    for path in sorted(EXAMPLES.rglob("*.log")):
+        (src,) = expand_paths([str(path)], [])
+        for ev in stitch_source(src, Zone(None), iter_lines(src, [])):
+            assert json_text(ev) == (_dumps_py(ev.to_json()) + "\n", -1)
+            n += 1
+    assert n > 100
+
+
 def test_stamp_traits_are_worked_out_when_asked():
     for stamp in ("2026-11-20 09:14:03,120", "20/Nov/2026:09:14:03 +0000", "2026-11-20T09:14:03.120456Z", "", None):
         ev = Event("s", [1], [b""], "text", 1.0)

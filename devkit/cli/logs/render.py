@@ -145,6 +145,15 @@ def short_traceback(tb: str) -> list[str]:
 
 def dumps(obj: object) -> str:
     """JSON for a terminal or a pipe: UTF-8 kept, controls escaped (C1 and bidi too)."""
+    if _dump_json is not None:  # what an event holds, in C; anything else by its definition below
+        text = _dump_json(obj)
+        if text is not NotImplemented:
+            return text
+    return _dumps_py(obj)
+
+
+def _dumps_py(obj: object) -> str:
+    """``dumps``' definition (``_records.dump_json`` is held to it)."""
     global _encode
     if _encode is None:  # json.dumps with these options, made once, when first needed (not at start-up)
         import json
@@ -220,9 +229,9 @@ def _plain_text_py(ev: Event, short_tb: bool = False) -> tuple[str, int]:
 
 
 try:  # the optional C accelerator (pyproject.toml: ext-modules): a full read writes every event
-    from devkit.logs._records import render_plain as _render_plain
+    from devkit.logs._records import dump_json as _dump_json, render_plain as _render_plain
 except ImportError:  # pragma: no cover - built wherever a C compiler is
-    _render_plain = None
+    _dump_json = _render_plain = None
 
 
 def json_text(ev: Event) -> tuple[str, int]:
