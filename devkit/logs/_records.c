@@ -769,11 +769,14 @@ done:
  * written here (str, int, float, bool, None, lists, tuples, dicts with str keys, nested to 64);
  * anything else is NotImplemented, and the caller asks the stdlib. */
 
+/* The text being written: one byte a character while every character fits in Latin-1 (nearly
+ * every event), four once one does not. */
 typedef struct {
-    Py_UCS4 *buf;
+    void *buf;
+    int wide; /* buf holds Py_UCS4, not Py_UCS1 */
     Py_ssize_t n, cap;
     Py_UCS4 maxchar;
-    Py_UCS4 inline_buf[2048];
+    Py_UCS1 inline_buf[8192];
 } Out;
 
 static int
@@ -781,19 +784,40 @@ out_reserve(Out *o, Py_ssize_t more)
 {
     if (o->n + more <= o->cap)
         return 0;
-    Py_ssize_t cap = o->cap;
+    Py_ssize_t cap = o->cap, size = o->wide ? sizeof(Py_UCS4) : 1;
     while (cap < o->n + more)
         cap *= 2;
+    void *buf = PyMem_Malloc(cap * size);
+    if (buf == NULL) {
+        PyErr_NoMemory();
+        return -1;
+    }
+    memcpy(buf, o->buf, o->n * size);
+    if (o->buf != o->inline_buf)
+        PyMem_Free(o->buf);
+    o->buf = buf;
+    o->cap = cap;
+    return 0;
+}
+
+/* From one byte a character to four: a character past Latin-1 is to be written. */
+static int
+out_widen(Out *o)
+{
+    Py_ssize_t cap = o->cap > 1024 ? o->cap : 1024;
     Py_UCS4 *buf = PyMem_Malloc(cap * sizeof(Py_UCS4));
     if (buf == NULL) {
         PyErr_NoMemory();
         return -1;
     }
-    memcpy(buf, o->buf, o->n * sizeof(Py_UCS4));
+    const Py_UCS1 *from = o->buf;
+    for (Py_ssize_t i = 0; i < o->n; i++)
+        buf[i] = from[i];
     if (o->buf != o->inline_buf)
         PyMem_Free(o->buf);
     o->buf = buf;
     o->cap = cap;
+    o->wide = 1;
     return 0;
 }
 
@@ -802,8 +826,14 @@ out_ascii(Out *o, const char *text, Py_ssize_t len)
 {
     if (out_reserve(o, len) < 0)
         return -1;
-    for (Py_ssize_t i = 0; i < len; i++)
-        o->buf[o->n++] = (unsigned char)text[i];
+    if (o->wide) {
+        Py_UCS4 *at = (Py_UCS4 *)o->buf + o->n;
+        for (Py_ssize_t i = 0; i < len; i++)
+            at[i] = (unsigned char)text[i];
+    } else {
+        memcpy((Py_UCS1 *)o->buf + o->n, text, len);
+    }
+    o->n += len;
     return 0;
 }
 
@@ -828,20 +858,19 @@ escape_of(Py_UCS4 c)
 
 static char LATIN1_ESCAPE[256]; /* escape_of for U+0000..U+00FF, filled at import */
 
-static Py_UCS4 *
-out_escape(Py_UCS4 *at, Py_UCS4 c, char esc)
+/* the escape of c at `at` (6 characters of room), in the buffer's width; how many were written */
+static Py_ssize_t
+out_escape(Out *o, Py_ssize_t at, Py_UCS4 c, char esc)
 {
-    at[0] = '\\';
-    if (esc != 'u') {
-        at[1] = (unsigned char)esc;
-        return at + 2;
+    char text[6] = {'\\', esc, HEX[(c >> 12) & 0xF], HEX[(c >> 8) & 0xF], HEX[(c >> 4) & 0xF], HEX[c & 0xF]};
+    Py_ssize_t len = esc == 'u' ? 6 : 2;
+    for (Py_ssize_t i = 0; i < len; i++) {
+        if (o->wide)
+            ((Py_UCS4 *)o->buf)[at + i] = (unsigned char)text[i];
+        else
+            ((Py_UCS1 *)o->buf)[at + i] = (unsigned char)text[i];
     }
-    at[1] = 'u';
-    at[2] = HEX[(c >> 12) & 0xF];
-    at[3] = HEX[(c >> 8) & 0xF];
-    at[4] = HEX[(c >> 4) & 0xF];
-    at[5] = HEX[c & 0xF];
-    return at + 6;
+    return len;
 }
 
 static int
@@ -850,47 +879,59 @@ out_string(Out *o, PyObject *str)
     int kind = PyUnicode_KIND(str);
     const void *data = PyUnicode_DATA(str);
     Py_ssize_t len = PyUnicode_GET_LENGTH(str);
+    if (kind != PyUnicode_1BYTE_KIND && !o->wide && out_widen(o) < 0)
+        return -1;
     if (out_reserve(o, 6 * len + 2) < 0) /* the worst case: every character as \uXXXX */
         return -1;
-    Py_UCS4 *w = o->buf + o->n;
-    *w++ = '"';
+    Py_ssize_t n = o->n;
     if (kind == PyUnicode_1BYTE_KIND) { /* nearly every string: runs copied, escapes by table */
         const Py_UCS1 *text = data;
+        Py_UCS1 *narrow = o->wide ? NULL : o->buf;
+        Py_UCS4 *wide = o->wide ? o->buf : NULL;
         Py_ssize_t run = 0;
-        Py_UCS1 seen = 0; /* the bits of every character written: past ASCII if 0x80 is among them */
-        for (Py_ssize_t i = 0; i < len; i++) {
-            char esc = LATIN1_ESCAPE[text[i]];
+        if (narrow) narrow[n] = '"'; else wide[n] = '"';
+        n++;
+        for (Py_ssize_t i = 0; i <= len; i++) {
+            char esc = i < len ? LATIN1_ESCAPE[text[i]] : 1;
             if (!esc)
                 continue;
-            for (Py_ssize_t j = run; j < i; j++) {
-                seen |= text[j];
-                w[j - run] = text[j];
+            if (narrow) {
+                memcpy(narrow + n, text + run, i - run);
+            } else {
+                for (Py_ssize_t j = run; j < i; j++)
+                    wide[n + j - run] = text[j];
             }
-            w = out_escape(w + (i - run), text[i], esc);
+            n += i - run;
+            if (i < len)
+                n += out_escape(o, n, text[i], esc);
             run = i + 1;
         }
-        for (Py_ssize_t j = run; j < len; j++) {
-            seen |= text[j];
-            w[j - run] = text[j];
+        if (PyUnicode_MAX_CHAR_VALUE(str) > 0x7F && o->maxchar < 0xFF) {
+            /* a character past ASCII is written unless every one of them was escaped */
+            for (Py_ssize_t i = 0; i < len; i++) {
+                if (text[i] > 0x7F && !LATIN1_ESCAPE[text[i]]) {
+                    o->maxchar = 0xFF; /* (PyUnicode_New needs only the width: ASCII, Latin-1, ...) */
+                    break;
+                }
+            }
         }
-        w += len - run;
-        if ((seen & 0x80) && o->maxchar < 0xFF)
-            o->maxchar = 0xFF; /* (PyUnicode_New needs only the width: ASCII, Latin-1, ...) */
     } else {
+        Py_UCS4 *wide = o->buf;
+        wide[n++] = '"';
         for (Py_ssize_t i = 0; i < len; i++) {
             Py_UCS4 c = PyUnicode_READ(kind, data, i);
             char esc = escape_of(c);
             if (esc) {
-                w = out_escape(w, c, esc);
+                n += out_escape(o, n, c, esc);
             } else {
                 if (c > o->maxchar)
                     o->maxchar = c;
-                *w++ = c;
+                wide[n++] = c;
             }
         }
     }
-    *w++ = '"';
-    o->n = w - o->buf;
+    if (o->wide) ((Py_UCS4 *)o->buf)[n] = '"'; else ((Py_UCS1 *)o->buf)[n] = '"';
+    o->n = n + 1;
     return 0;
 }
 
@@ -984,8 +1025,9 @@ dump_json(PyObject *Py_UNUSED(self), PyObject *obj)
 {
     Out o;
     o.buf = o.inline_buf;
+    o.wide = 0;
     o.n = 0;
-    o.cap = sizeof o.inline_buf / sizeof o.inline_buf[0];
+    o.cap = sizeof o.inline_buf;
     o.maxchar = 0x7F;
     int rc = out_value(&o, obj, 0);
     PyObject *result = NULL;
@@ -993,14 +1035,16 @@ dump_json(PyObject *Py_UNUSED(self), PyObject *obj)
         result = PyUnicode_New(o.n, o.maxchar);
         if (result != NULL) {
             int kind = PyUnicode_KIND(result);
-            if (kind == PyUnicode_1BYTE_KIND) {
+            if (!o.wide) {
+                memcpy(PyUnicode_1BYTE_DATA(result), o.buf, o.n);
+            } else if (kind == PyUnicode_1BYTE_KIND) {
                 Py_UCS1 *to = PyUnicode_1BYTE_DATA(result);
                 for (Py_ssize_t i = 0; i < o.n; i++)
-                    to[i] = (Py_UCS1)o.buf[i];
+                    to[i] = (Py_UCS1)((Py_UCS4 *)o.buf)[i];
             } else if (kind == PyUnicode_2BYTE_KIND) {
                 Py_UCS2 *to = PyUnicode_2BYTE_DATA(result);
                 for (Py_ssize_t i = 0; i < o.n; i++)
-                    to[i] = (Py_UCS2)o.buf[i];
+                    to[i] = (Py_UCS2)((Py_UCS4 *)o.buf)[i];
             } else {
                 memcpy(PyUnicode_4BYTE_DATA(result), o.buf, o.n * sizeof(Py_UCS4));
             }
