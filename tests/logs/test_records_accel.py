@@ -170,6 +170,10 @@ def test_dump_json_is_its_definition(alphabet):
             assert text.encode("utf-8", "surrogatepass") == want.encode("utf-8", "surrogatepass"), obj
             written += 1
     assert written > 12000  # the usual value is C's
+    # past the first buffer, in each width, widened early and late
+    for big in (["x" * 20000], ["é\x85" * 9000, "中"], ["中"] + ["é" * 700] * 40, {"k" * 9000: ["\u2028" * 3000, 1.5]}):
+        assert dump_json(big) == _dumps_py(big)
+        assert dump_json(big).encode("utf-8") == _dumps_py(big).encode("utf-8")
     deep: list = []
     for _ in range(200):
         deep = [deep]
