@@ -154,8 +154,9 @@ def _random_json(rng: random.Random, alphabet: list[str], depth: int = 0) -> obj
 def test_dump_json_is_its_definition(alphabet):
     """``dumps`` in C writes exactly what the stdlib encoder and ``inert_json`` write, or leaves it to them."""
     from devkit.cli.logs.render import _dumps_py, dumps
-    from devkit.logs._records import dump_json
 
+    dump_json = pytest.importorskip("devkit.logs._records", reason="not built here (no C compiler?): "
+                                    "test_accelerator_is_built_here fails in CI").dump_json
     rng = random.Random(len(alphabet))
     written = 0
     for _ in range(20000):
