@@ -1,9 +1,9 @@
 /* Optional accelerator for devkit.logs: the per-record primitives of a full read.
  *
  * A full read (merge, requests, a dense trace) turns every line into a record and every event
- * into output. Two small steps of that cost more in Python than the regex or JSON decoding
- * beside them: flattening a nested JSON object (an ECS line holds ten dicts) and writing an
- * event's time as ISO 8601 text. Each function here does exactly what its Python definition
+ * into output. Small steps of that cost more in Python than the regex or JSON decoding
+ * beside them: flattening a nested JSON object (an ECS line holds ten dicts), a JSON line's record
+ * with its ISO 8601 time (``json_record``) and writing an event's time as ISO 8601 text. Each function here does exactly what its Python definition
  * does (formats/engine.py ``_flatten_py``, timestamps.py ``_format_utc_py``); the tests hold them
  * to those definitions. Without a compiler devkit uses the Python ones.
  */
@@ -432,6 +432,21 @@ ascii_number(PyObject *text, long long *value)
 
 static const double POW10[16] = {1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15};
 
+/* The epoch of the minute ``key`` names (a ``Zone.cache`` entry; the key is used up) plus
+ * ``seconds``: 1 and *t, 2 not converted yet (ask Python), -1 error. */
+static int
+minute_plus(PyObject *cache, PyObject *key, double seconds, double *t)
+{
+    PyObject *base = PyDict_GetItemWithError(cache, key); /* borrowed */
+    Py_DECREF(key);
+    if (base == NULL)
+        return PyErr_Occurred() ? -1 : 2;
+    if (!PyFloat_CheckExact(base))
+        return 2;
+    *t = PyFloat_AS_DOUBLE(base) + seconds;
+    return 1;
+}
+
 /* The stamp's time (``_epoch``): 1 and *ts set, 0 "not a time", 2 missing, -1 error. */
 static int
 stamp_time(PyObject *plan, PyObject *m, PyObject *cache, double *ts)
@@ -466,13 +481,10 @@ stamp_time(PyObject *plan, PyObject *m, PyObject *cache, double *ts)
     Py_DECREF(values);
     if (key == NULL)
         return -1;
-    PyObject *base = PyDict_GetItemWithError(cache, key); /* borrowed */
-    Py_DECREF(key);
-    if (base == NULL)
-        return PyErr_Occurred() ? -1 : 2;
-    if (!PyFloat_CheckExact(base))
-        return 2;
-    double t = PyFloat_AS_DOUBLE(base) + (double)seconds;
+    double t;
+    int found = minute_plus(cache, key, (double)seconds, &t);
+    if (found != 1)
+        return found;
     PyObject *idx = PyTuple_GET_ITEM(plan, P_MS);
     if (idx != Py_None) {
         PyObject *ms = group(m, idx);
@@ -552,6 +564,20 @@ field_converted(PyObject *fields, PyObject *name, PyObject *factor, PyObject **o
     }
     *out = v;
     return 1;
+}
+
+/* A format's hooks on its new record (formats/hooks.py): ``fn(rec, match)``, match None for JSON. */
+static int
+run_hooks(PyObject *hooks, PyObject *rec, PyObject *m)
+{
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(hooks); i++) {
+        PyObject *call[2] = {rec, m};
+        PyObject *r = PyObject_Vectorcall(PyTuple_GET_ITEM(hooks, i), call, 2, NULL);
+        if (r == NULL)
+            return -1;
+        Py_DECREF(r);
+    }
+    return 0;
 }
 
 static PyObject *
@@ -740,14 +766,8 @@ text_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         if (PyObject_SetAttr(rec, A_OPENS, opens) < 0)
             goto done;
     }
-    PyObject *hooks = PyTuple_GET_ITEM(plan, P_HOOKS);
-    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(hooks); i++) {
-        PyObject *call[2] = {rec, m};
-        PyObject *r = PyObject_Vectorcall(PyTuple_GET_ITEM(hooks, i), call, 2, NULL);
-        if (r == NULL)
-            goto done;
-        Py_DECREF(r);
-    }
+    if (run_hooks(PyTuple_GET_ITEM(plan, P_HOOKS), rec, m) < 0)
+        goto done;
     result = rec;
     rec = NULL;
 done:
@@ -756,6 +776,248 @@ done:
     Py_XDECREF(fields);
     Py_XDECREF(level);
     Py_XDECREF(msg);
+    Py_XDECREF(rec);
+    return result;
+}
+
+/* -- a JSON line's record ------------------------------------------------------------------- */
+
+/* formats/engine.py ``JsonPlan``: what its ``build`` reads, in this order. */
+enum { J_NAME, J_EPOCH, J_TS, J_MESSAGE, J_LEVEL, J_SERVICE, J_TB, J_STATUS, J_DURATION, J_HOOKS, J_RECORD,
+       J_LEVELS, J_NORMALIZE, J_TRACEBACK, J_STATUS_FN, J_DURATION_FN, J_SIZE };
+
+static PyObject *S_ISO, *S_ERROR, *S_SLASH, *S_LSTRIP; /* "iso", "ERROR", "/", "lstrip" */
+
+#define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
+
+/* ``parse_timestamp`` of an ASCII str that ``ISO_PATTERN`` matches (timestamps.py ``_iso_cached``,
+ * its minute taken from ``cache``): 1 and *ts, 0 None (a 61st second or more), 2 ask Python (not
+ * that pattern, a minute not converted yet, a character past ASCII), -1 error. */
+static int
+iso_time(PyObject *value, PyObject *cache, double *ts)
+{
+    if (!PyUnicode_IS_ASCII(value))
+        return 2;
+    const char *c = (const char *)PyUnicode_DATA(value);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(value);
+    static const char shape[] = "dddd-dd-ddTdd:dd:dd"; /* T: 'T' or ' ' */
+    if (n < 19)
+        return 2;
+    for (int i = 0; i < 19; i++) {
+        char want = shape[i];
+        if (want == 'd' ? !IS_DIGIT(c[i]) : want == 'T' ? (c[i] != 'T' && c[i] != ' ') : c[i] != want)
+            return 2;
+    }
+    Py_ssize_t pos = 19, frac_at = 0, frac_len = 0;
+    if (pos + 1 < n && (c[pos] == '.' || c[pos] == ',') && IS_DIGIT(c[pos + 1])) {
+        frac_at = pos + 1;
+        while (frac_len < 9 && frac_at + frac_len < n && IS_DIGIT(c[frac_at + frac_len]))
+            frac_len++;
+        pos = frac_at + frac_len;
+    }
+    /* (?P<tz>\s?(?:Z|[+-]\d{2}:?\d{2}))? : one optional white space, then Z or an offset */
+    Py_ssize_t tz_end = -1, p = pos;
+    if (p < n && Py_UNICODE_ISSPACE((Py_UCS4)(unsigned char)c[p]))
+        p++;
+    if (p < n && c[p] == 'Z') {
+        tz_end = p + 1;
+    } else if (p + 2 < n && (c[p] == '+' || c[p] == '-') && IS_DIGIT(c[p + 1]) && IS_DIGIT(c[p + 2])) {
+        if (p + 5 < n && c[p + 3] == ':' && IS_DIGIT(c[p + 4]) && IS_DIGIT(c[p + 5]))
+            tz_end = p + 6;
+        else if (p + 4 < n && IS_DIGIT(c[p + 3]) && IS_DIGIT(c[p + 4]))
+            tz_end = p + 5;
+    }
+    int sec = (c[17] - '0') * 10 + (c[18] - '0');
+    if (sec > 60)
+        return 0;
+    static const Py_ssize_t at[5][2] = {{0, 4}, {5, 7}, {8, 10}, {11, 13}, {14, 16}};
+    PyObject *key = PyTuple_New(7);
+    if (key == NULL)
+        return -1;
+    Py_INCREF(S_ISO);
+    PyTuple_SET_ITEM(key, 0, S_ISO);
+    for (int i = 0; i < 5; i++) {
+        PyObject *part = PyUnicode_Substring(value, at[i][0], at[i][1]);
+        if (part == NULL) {
+            Py_DECREF(key);
+            return -1;
+        }
+        PyTuple_SET_ITEM(key, i + 1, part);
+    }
+    PyObject *tz = tz_end < 0 ? (Py_INCREF(Py_None), Py_None) : PyUnicode_Substring(value, pos, tz_end);
+    if (tz == NULL) {
+        Py_DECREF(key);
+        return -1;
+    }
+    PyTuple_SET_ITEM(key, 6, tz);
+    double t;
+    int found = minute_plus(cache, key, (double)sec, &t);
+    if (found != 1)
+        return found;
+    if (frac_len) {
+        long long v = 0;
+        for (Py_ssize_t i = 0; i < frac_len; i++)
+            v = v * 10 + (c[frac_at + i] - '0');
+        t = t + (double)v / POW10[frac_len];
+    }
+    *ts = t;
+    return 1;
+}
+
+/* flat[key], borrowed: the plan's keys are the object's own, so NULL means "ask Python". */
+static PyObject *
+plan_value(PyObject *flat, PyObject *keys, Py_ssize_t i)
+{
+    return PyDict_GetItemWithError(flat, PyTuple_GET_ITEM(keys, i));
+}
+
+/* ``normalize_level(value)``, remembered per plan for str values (the same few names repeat). */
+static PyObject *
+json_level(PyObject *plan, PyObject *value)
+{
+    PyObject *seen = PyTuple_GET_ITEM(plan, J_LEVELS);
+    if (PyUnicode_CheckExact(value)) {
+        PyObject *known = PyDict_GetItemWithError(seen, value);
+        if (known != NULL) {
+            Py_INCREF(known);
+            return known;
+        }
+        if (PyErr_Occurred())
+            return NULL;
+    }
+    PyObject *level = PyObject_CallOneArg(PyTuple_GET_ITEM(plan, J_NORMALIZE), value);
+    if (level != NULL && PyUnicode_CheckExact(value) && PyDict_GET_SIZE(seen) < 256 &&
+        PyDict_SetItem(seen, value, level) < 0) {
+        Py_DECREF(level);
+        return NULL;
+    }
+    return level;
+}
+
+static PyObject *
+json_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyTuple_CheckExact(args[0]) || PyTuple_GET_SIZE(args[0]) != J_SIZE ||
+        !PyDict_CheckExact(args[1]) || !PyDict_CheckExact(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "json_record(plan, flat, line, zone_cache)");
+        return NULL;
+    }
+    PyObject *plan = args[0], *flat = args[1], *line = args[2], *cache = args[3];
+    PyObject *ts = NULL, *ts_text = Py_None, *message = line, *level = NULL, *service = NULL, *tb = NULL;
+    PyObject *status = NULL, *duration = NULL, *rec = NULL, *result = NULL, *keys, *v;
+    keys = PyTuple_GET_ITEM(plan, J_EPOCH);
+    for (Py_ssize_t i = 0; ts == NULL && i < PyTuple_GET_SIZE(keys); i++) {
+        if ((v = plan_value(flat, keys, i)) == NULL)
+            goto missing;
+        if (PyFloat_CheckExact(v) || PyLong_CheckExact(v)) { /* an epoch number (bool is not one) */
+            if ((ts = PyNumber_Float(v)) == NULL)
+                goto missing; /* past a float: Python says so */
+        } else if ((PyLong_Check(v) && !PyBool_Check(v)) || PyFloat_Check(v)) {
+            goto missing; /* a subclass: its own float() */
+        }
+    }
+    keys = PyTuple_GET_ITEM(plan, J_TS);
+    for (Py_ssize_t i = 0; ts == NULL && i < PyTuple_GET_SIZE(keys); i++) {
+        if ((v = plan_value(flat, keys, i)) == NULL)
+            goto missing;
+        if (v == Py_None || PyBool_Check(v))
+            continue; /* not a time */
+        if (!PyUnicode_CheckExact(v))
+            goto missing;
+        double t;
+        int rc = iso_time(v, cache, &t);
+        if (rc < 0)
+            goto done;
+        if (rc == 2)
+            goto missing;
+        if (rc == 1) {
+            if ((ts = PyFloat_FromDouble(t)) == NULL)
+                goto done;
+            ts_text = v;
+        }
+    }
+    keys = PyTuple_GET_ITEM(plan, J_MESSAGE);
+    for (Py_ssize_t i = 0; i < PyTuple_GET_SIZE(keys); i++) {
+        if ((v = plan_value(flat, keys, i)) == NULL)
+            goto missing;
+        if (PyUnicode_Check(v)) {
+            message = v;
+            break;
+        }
+    }
+    PyObject *level_key = PyTuple_GET_ITEM(plan, J_LEVEL);
+    if (level_key != Py_None) {
+        if ((v = PyDict_GetItemWithError(flat, level_key)) == NULL)
+            goto missing;
+        if ((level = json_level(plan, v)) == NULL)
+            goto done;
+    }
+    keys = PyTuple_GET_ITEM(plan, J_SERVICE);
+    for (Py_ssize_t i = 0; service == NULL && i < PyTuple_GET_SIZE(keys); i++) {
+        if ((v = plan_value(flat, keys, i)) == NULL)
+            goto missing;
+        if (PyUnicode_Check(v) && PyUnicode_GET_LENGTH(v) > 0) {
+            if (!PyUnicode_CheckExact(v))
+                goto missing;
+            if (PyUnicode_READ_CHAR(v, 0) == '/')
+                service = PyObject_CallMethodOneArg(v, S_LSTRIP, S_SLASH);
+            else
+                service = (Py_INCREF(v), v);
+            if (service == NULL)
+                goto done;
+        }
+    }
+    keys = PyTuple_GET_ITEM(plan, J_TB);
+    for (Py_ssize_t i = 0; tb == NULL && i < PyTuple_GET_SIZE(keys); i++) {
+        if ((v = plan_value(flat, keys, i)) == NULL)
+            goto missing;
+        if (v == Py_None || (PyUnicode_CheckExact(v) && PyUnicode_GET_LENGTH(v) == 0))
+            continue; /* traceback_text: no traceback */
+        PyObject *text = PyObject_CallOneArg(PyTuple_GET_ITEM(plan, J_TRACEBACK), v);
+        if (text == NULL)
+            goto done;
+        if (text == Py_None)
+            Py_DECREF(text);
+        else
+            tb = text;
+    }
+    if (tb != NULL && (level == NULL || level == Py_None)) {
+        Py_XDECREF(level);
+        level = (Py_INCREF(S_ERROR), S_ERROR);
+    }
+    if (PyTuple_GET_SIZE(PyTuple_GET_ITEM(plan, J_STATUS)) &&
+        (status = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(plan, J_STATUS_FN), flat,
+                                               PyTuple_GET_ITEM(plan, J_STATUS), NULL)) == NULL)
+        goto done;
+    if (PyTuple_GET_SIZE(PyTuple_GET_ITEM(plan, J_DURATION)) &&
+        (duration = PyObject_CallFunctionObjArgs(PyTuple_GET_ITEM(plan, J_DURATION_FN), flat,
+                                                 PyTuple_GET_ITEM(plan, J_DURATION), NULL)) == NULL)
+        goto done;
+    {
+        PyObject *call[15] = {PyTuple_GET_ITEM(plan, J_NAME), ts ? ts : Py_None, level ? level : Py_None, message,
+                              flat, service ? service : Py_None, tb ? tb : Py_None, Py_None, Py_None, Py_True,
+                              ts_text, Py_None, Py_False, status ? status : Py_None,
+                              duration ? duration : Py_None};
+        if ((rec = PyObject_Vectorcall(PyTuple_GET_ITEM(plan, J_RECORD), call, 15, NULL)) == NULL)
+            goto done;
+    }
+    if (run_hooks(PyTuple_GET_ITEM(plan, J_HOOKS), rec, Py_None) < 0)
+        goto done;
+    result = rec;
+    rec = NULL;
+    goto done;
+missing:
+    if (!PyErr_Occurred() || PyErr_ExceptionMatches(PyExc_OverflowError)) {
+        PyErr_Clear();
+        result = MISSING();
+    }
+done:
+    Py_XDECREF(ts);
+    Py_XDECREF(level);
+    Py_XDECREF(service);
+    Py_XDECREF(tb);
+    Py_XDECREF(status);
+    Py_XDECREF(duration);
     Py_XDECREF(rec);
     return result;
 }
@@ -1064,6 +1326,8 @@ static PyMethodDef methods[] = {
     {"format_utc", format_utc, METH_O, "format_utc(ts) -> '2026-11-20T09:14:03.120+00:00' (None for None)"},
     {"render_plain", (PyCFunction)(void (*)(void))render_plain, METH_FASTCALL,
      "render_plain(ts, service, level, message, traceback) -> (text, offset position), or None"},
+    {"json_record", (PyCFunction)(void (*)(void))json_record, METH_FASTCALL,
+     "json_record(plan, flat, line, zone_cache) -> Record, or NotImplemented (ask Python)"},
     {"text_record", (PyCFunction)(void (*)(void))text_record, METH_FASTCALL,
      "text_record(plan, match, zone_cache) -> Record, None (not a time) or NotImplemented (ask Python)"},
     {NULL, NULL, 0, NULL},
@@ -1082,7 +1346,9 @@ PyInit__records(void)
         (A_SERVICE = PyUnicode_InternFromString("service")) == NULL ||
         (A_STREAM = PyUnicode_InternFromString("stream")) == NULL ||
         (A_STREAM_MSG = PyUnicode_InternFromString("stream_msg")) == NULL ||
-        (A_OPENS = PyUnicode_InternFromString("opens")) == NULL)
+        (A_OPENS = PyUnicode_InternFromString("opens")) == NULL ||
+        (S_ISO = PyUnicode_InternFromString("iso")) == NULL || (S_ERROR = PyUnicode_InternFromString("ERROR")) == NULL ||
+        (S_SLASH = PyUnicode_InternFromString("/")) == NULL || (S_LSTRIP = PyUnicode_InternFromString("lstrip")) == NULL)
         return NULL;
     for (Py_UCS4 c = 0; c < 256; c++)
         LATIN1_ESCAPE[c] = escape_of(c);

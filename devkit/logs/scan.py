@@ -559,8 +559,7 @@ def _read_whole(lines: Iterator[tuple[int, bytes]], reading: Reading, matcher: M
     seg = reading.segmenter()
     keep = keeps(matcher, bool(reading.splits))
     out: list[Event] = []
-    for lineno, raw in lines:
-        out.extend(ev for ev in seg.feed(lineno, raw) if keep(ev))
+    out.extend(ev for ev in seg.feed_lines(lines) if keep(ev))
     out.extend(ev for ev in seg.finish() if keep(ev))
     return out
 
@@ -668,8 +667,6 @@ def stitch_source(source: Source, zone: Zone, lines: Iterator[tuple[int, bytes]]
             break
     reading = Reading(source, zone, b"\n".join(raw for _, raw in head))
     seg = reading.segmenter()
-    for lineno, raw in head:
-        yield from seg.feed(lineno, raw)
-    for lineno, raw in lines:
-        yield from seg.feed(lineno, raw)
+    yield from seg.feed_lines(head)
+    yield from seg.feed_lines(lines)
     yield from seg.finish()

@@ -129,6 +129,36 @@ class Segmenter:
         """One physical line; returns the events this line finished."""
         return self.feed_record(lineno, raw, self.classify(raw), None)
 
+    def feed_lines(self, lines: Iterable[tuple[int, bytes]]) -> Iterator[Event]:
+        """``feed`` line after line, the events they finish in order: the loop of a full read.
+
+        The usual line (one that opens an unwrapped event, or continues one) takes its steps
+        here, without ``feed``'s calls; every other line goes through ``feed_record``, so both
+        give the same events (the randomized windowed == full read test holds them to it)."""
+        classify, pending, new = self.classify, self._pending, self._new
+        for lineno, raw in lines:
+            rec = classify(raw)
+            cur = self._current
+            if rec is None:
+                if cur is not None and not cur.closed and pending[0] is cur:
+                    ev = cur.event
+                    if len(ev.line_numbers) < CONT_CAP:  # type: ignore[union-attr]
+                        ev.line_numbers.append(lineno)  # type: ignore[union-attr]
+                        ev.raw.append(raw)  # type: ignore[union-attr]
+                        cur.cont.append(raw.decode("utf-8", "replace"))
+                        cur.last_line = lineno
+                        continue
+            elif rec.stream is None:
+                if rec.ts is not None:
+                    self._line_ts = (rec.ts, lineno)
+                if cur is not None:
+                    cur.closed = True
+                op = self._current = new([(lineno, raw)], rec, "")
+                if pending[0] is not op:
+                    yield from self._ready(lineno)
+                continue
+            yield from self.feed_record(lineno, raw, rec, None)
+
     def feed_record(self, lineno: int, raw: bytes, rec: Record | None, text: str | None) -> Sequence[Event]:
         """A line someone else parsed already (a search-server document, say)."""
         if rec is not None and rec.ts is not None:
@@ -268,6 +298,5 @@ def stitch(lines: Iterable[tuple[int, bytes]], source: str, zone: Zone, service:
            source_index: int = 0, wrappers: tuple[Wrapper, ...] = ALWAYS) -> Iterator[Event]:
     """All events of a sequence of numbered lines, in source order."""
     seg = Segmenter(source, zone, service, source_index, wrappers=wrappers)
-    for lineno, raw in lines:
-        yield from seg.feed(lineno, raw)
+    yield from seg.feed_lines(lines)
     yield from seg.finish()

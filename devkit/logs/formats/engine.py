@@ -37,9 +37,9 @@ def _flatten_py(obj: dict, prefix: str = "", out: dict | None = None) -> dict:
 
 
 try:  # the optional C accelerator (pyproject.toml: ext-modules): an ECS line holds ten dicts
-    from devkit.logs._records import flatten, text_record as _text_record
+    from devkit.logs._records import flatten, json_record as _json_record, text_record as _text_record
 except ImportError:  # pragma: no cover - built wherever a C compiler is
-    flatten, _text_record = _flatten_py, None
+    flatten, _json_record, _text_record = _flatten_py, None, None
 
 
 def traceback_text(value: object) -> str | None:
@@ -342,7 +342,7 @@ class JsonPlan:
     the definitions prefer. Lines of one JSON log share their keys, so this is worked out once and
     each line only looks at the values of the keys it has."""
 
-    __slots__ = ("fmt", "epoch", "ts", "message", "level", "service", "tb", "status", "duration")
+    __slots__ = ("fmt", "epoch", "ts", "message", "level", "service", "tb", "status", "duration", "plan")
 
     def __init__(self, obj: dict, flat: dict) -> None:
         self.fmt = next(f for f in JSON if f.spec.claims(obj, flat))
@@ -355,8 +355,14 @@ class JsonPlan:
         self.tb = tuple(k for k in spec.traceback_keys if k in flat)
         self.status = tuple(k for k in registry.STATUS_NAMES if k in flat)
         self.duration = tuple((k, f) for k, f in registry.DURATION_NAMES if k in flat)
+        # what ``_records.json_record`` reads, in its order (with a cache of level names met)
+        self.plan = (self.fmt.name, self.epoch, self.ts, self.message, self.level, self.service, self.tb,
+                     self.status, self.duration, self.fmt.hooks, Record, {}, normalize_level, traceback_text,
+                     registry.status, registry.duration)
 
     def build(self, flat: dict, line: str, zone: Zone) -> Record:
+        """The record of one object with these keys (``_records.json_record`` is held to this
+        definition, and asks it when a stamp is not ISO 8601 or its minute is new)."""
         fmt = self.fmt
         ts = ts_text = None
         for key in self.epoch:
@@ -411,6 +417,10 @@ def json_record(obj: dict, line: str, zone: Zone) -> Record:
         if len(_PLANS) > 512:
             _PLANS.clear()
         plan = _PLANS[key] = JsonPlan(obj, flat)
+    if _json_record is not None:
+        rec = _json_record(plan.plan, flat, line, zone.cache)
+        if rec is not NotImplemented:
+            return rec
     return plan.build(flat, line, zone)
 
 
