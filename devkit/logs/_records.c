@@ -790,7 +790,7 @@ static PyObject *S_ISO, *S_ERROR, *S_SLASH, *S_LSTRIP; /* "iso", "ERROR", "/", "
 
 #define IS_DIGIT(c) ((c) >= '0' && (c) <= '9')
 
-/* ``parse_timestamp`` of an ASCII str that ``ISO_PATTERN`` matches (timestamps.py ``_iso_cached``,
+/* ``parse_timestamp`` of an ASCII str that ``ISO_PATTERN`` matches (timestamps.py ``iso_cached``,
  * its minute taken from ``cache``): 1 and *ts, 0 None (a 61st second or more), 2 ask Python (not
  * that pattern, a minute not converted yet, a character past ASCII), -1 error. */
 static int
@@ -862,6 +862,28 @@ iso_time(PyObject *value, PyObject *cache, double *ts)
     }
     *ts = t;
     return 1;
+}
+
+/* ``iso_epoch(text, zone_cache)``: a wrapper's RFC 3339 stamp (wrappers.py ``_iso``) -> its time,
+ * None (not a time), or NotImplemented (ask Python: another spelling, a minute not converted yet). */
+static PyObject *
+iso_epoch(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 2 || !PyDict_CheckExact(args[1])) {
+        PyErr_SetString(PyExc_TypeError, "iso_epoch(text, zone_cache)");
+        return NULL;
+    }
+    if (!PyUnicode_CheckExact(args[0]))
+        return MISSING();
+    double t;
+    int rc = iso_time(args[0], args[1], &t);
+    if (rc < 0)
+        return NULL;
+    if (rc == 0)
+        Py_RETURN_NONE;
+    if (rc == 2)
+        return MISSING();
+    return PyFloat_FromDouble(t);
 }
 
 /* flat[key], borrowed: the plan's keys are the object's own, so NULL means "ask Python". */
@@ -1319,6 +1341,522 @@ dump_json(PyObject *Py_UNUSED(self), PyObject *obj)
     return result;
 }
 
+/* -- the hooks of the busiest formats (formats/hooks.py: each is held to its Python definition) -- */
+
+static PyObject *A_FIELDS, *A_TS, *A_TS_TEXT, *A_MESSAGE, *A_LEVEL, *K_REST, *K_REQUEST_ID, *K_MSEC, *K_REMOTE,
+    *K_REQUEST, *K_BYTES, *K_CTX, *K_USER, *K_TENANT, *K_CONTEXT, *S_WARNING, *S_INFO, *S_DOT, *S_REQ;
+/* A hook is called as ``fn(rec, match)`` (engine.py, run_hooks). */
+#define HOOK_ARGS(name)                                                     \
+    do {                                                                    \
+        if (nargs != 2) {                                                   \
+            PyErr_SetString(PyExc_TypeError, name "(rec, match)");          \
+            return NULL;                                                    \
+        }                                                                   \
+    } while (0)
+
+static PyObject *py_hooks = NULL; /* devkit.logs.formats.hooks, for what C leaves to the definitions */
+
+/* The Python definition ``hooks.<name>`` on (rec, m): text past ASCII, a field of an odd type. */
+static PyObject *
+hook_py(const char *name, PyObject *rec, PyObject *m)
+{
+    if (py_hooks == NULL && (py_hooks = PyImport_ImportModule("devkit.logs.formats.hooks")) == NULL)
+        return NULL;
+    PyObject *fn = PyObject_GetAttrString(py_hooks, name);
+    if (fn == NULL)
+        return NULL;
+    PyObject *r = PyObject_CallFunctionObjArgs(fn, rec, m, NULL);
+    Py_DECREF(fn);
+    return r;
+}
+
+static int
+key_start(char c)
+{
+    return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || c == '_';
+}
+
+static int
+key_char(char c)
+{
+    return key_start(c) || (c >= '0' && c <= '9') || c == '.' || c == '-';
+}
+
+#define SPACE(c) Py_UNICODE_ISSPACE((Py_UCS4)(unsigned char)(c))
+
+/* _KV's value at c[v:]: ``"..."`` with backslash escapes (not of a newline), else ``\S*``; its end. */
+static Py_ssize_t
+kv_value_end(const char *c, Py_ssize_t v, Py_ssize_t n)
+{
+    if (v < n && c[v] == '"') {
+        for (Py_ssize_t k = v + 1; k < n; k++) {
+            if (c[k] == '"')
+                return k + 1;
+            if (c[k] == '\\') {
+                if (k + 1 >= n || c[k + 1] == '\n')
+                    break;
+                k++;
+            }
+        }
+    }
+    Py_ssize_t k = v;
+    while (k < n && !SPACE(c[k]))
+        k++;
+    return k;
+}
+
+/* _BARE_NUMBER: ``\d+(?:\.\d+)?\Z``; *dot set when it has the fraction. */
+static int
+bare_number(const char *c, Py_ssize_t n, int *dot)
+{
+    Py_ssize_t i = 0;
+    while (i < n && IS_DIGIT(c[i]))
+        i++;
+    if (i == 0)
+        return 0;
+    *dot = 0;
+    if (i == n)
+        return 1;
+    if (c[i] != '.' || i + 1 == n)
+        return 0;
+    for (Py_ssize_t k = i + 1; k < n; k++)
+        if (!IS_DIGIT(c[k]))
+            return 0;
+    *dot = 1;
+    return 1;
+}
+
+#define IS_HEX(c) (IS_DIGIT(c) || ((c) >= 'a' && (c) <= 'f') || ((c) >= 'A' && (c) <= 'F'))
+
+/* _BARE_ID: ``[0-9a-fA-F][0-9a-fA-F-]{15,}\Z``. */
+static int
+bare_id(const char *c, Py_ssize_t n)
+{
+    if (n < 16 || !IS_HEX(c[0]))
+        return 0;
+    for (Py_ssize_t i = 1; i < n; i++)
+        if (!IS_HEX(c[i]) && c[i] != '-')
+            return 0;
+    return 1;
+}
+
+/* The bare values between the pairs (``"".join(gaps).split()``, each ``strip('"')``): a duration, a request ID. */
+static int
+bare_values(PyObject *rec, PyObject *fields, const char *gaps, Py_ssize_t n)
+{
+    PyObject *duration = PyObject_GetAttr(rec, A_DURATION);
+    if (duration == NULL)
+        return -1;
+    int unset = duration == Py_None;
+    Py_DECREF(duration);
+    Py_ssize_t i = 0;
+    while (i < n) {
+        while (i < n && SPACE(gaps[i]))
+            i++;
+        if (i == n)
+            break;
+        Py_ssize_t a = i;
+        while (i < n && !SPACE(gaps[i]))
+            i++;
+        Py_ssize_t b = i;
+        while (a < b && gaps[a] == '"')
+            a++;
+        while (b > a && gaps[b - 1] == '"')
+            b--;
+        int dot;
+        if (bare_number(gaps + a, b - a, &dot) && unset) {
+            PyObject *token = PyUnicode_FromStringAndSize(gaps + a, b - a), *value;
+            if (token == NULL)
+                return -1;
+            if (dot) {
+                value = PyFloat_FromString(token);
+            } else {
+                PyObject *whole = PyLong_FromUnicodeObject(token, 10), *million = PyFloat_FromDouble(1e6);
+                value = whole == NULL || million == NULL ? NULL : PyNumber_TrueDivide(whole, million);
+                Py_XDECREF(whole);
+                Py_XDECREF(million);
+            }
+            Py_DECREF(token);
+            int rc = value == NULL ? -1 : PyObject_SetAttr(rec, A_DURATION, value);
+            Py_XDECREF(value);
+            if (rc < 0)
+                return -1;
+            unset = 0;
+        } else if (bare_id(gaps + a, b - a)) {
+            int has = PyDict_Contains(fields, K_REQUEST_ID);
+            if (has < 0)
+                return -1;
+            if (!has) {
+                PyObject *token = PyUnicode_FromStringAndSize(gaps + a, b - a);
+                int rc = token == NULL ? -1 : PyDict_SetItem(fields, K_REQUEST_ID, token);
+                Py_XDECREF(token);
+                if (rc < 0)
+                    return -1;
+            }
+        }
+    }
+    return 0;
+}
+
+/* fields.get(key, default), formatted as an f-string does: a new reference. */
+static PyObject *
+formatted_field(PyObject *fields, PyObject *key, PyObject *dflt)
+{
+    PyObject *v = PyDict_GetItemWithError(fields, key);
+    if (v == NULL && PyErr_Occurred())
+        return NULL;
+    return PyObject_Format(v == NULL ? dflt : v, S_EMPTY);
+}
+
+/* ``msec`` (nginx $msec), as the definition reads it: any str whose one dot removed leaves digits. */
+static int
+msec_time(PyObject *rec, PyObject *fields)
+{
+    PyObject *msec = PyDict_GetItemWithError(fields, K_MSEC);
+    if (msec == NULL)
+        return PyErr_Occurred() ? -1 : 0;
+    if (!PyUnicode_Check(msec))
+        return 0;
+    Py_INCREF(msec);
+    PyObject *bare = PyUnicode_Replace(msec, S_DOT, S_EMPTY, 1);
+    PyObject *digits = bare == NULL ? NULL : PyObject_CallMethod(bare, "isdigit", NULL);
+    Py_XDECREF(bare);
+    int rc = digits == NULL ? -1 : PyObject_IsTrue(digits);
+    Py_XDECREF(digits);
+    if (rc == 1) {
+        PyObject *ts = PyFloat_FromString(msec);
+        rc = ts == NULL || PyObject_SetAttr(rec, A_TS, ts) < 0 || PyObject_SetAttr(rec, A_TS_TEXT, Py_None) < 0 ? -1 : 0;
+        Py_XDECREF(ts);
+    }
+    Py_DECREF(msec);
+    return rc < 0 ? -1 : 0;
+}
+
+static PyObject *
+access_tail(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    HOOK_ARGS("access_tail");
+    PyObject *rec = args[0], *fields = PyObject_GetAttr(rec, A_FIELDS), *rest = NULL;
+    if (fields == NULL)
+        return NULL;
+    if (PyDict_CheckExact(fields)) {
+        rest = PyDict_GetItemWithError(fields, K_REST);
+        if (rest == NULL && PyErr_Occurred())
+            goto fail;
+    }
+    if (!PyDict_CheckExact(fields) || (rest != NULL && rest != Py_None && !(PyUnicode_CheckExact(rest) && PyUnicode_IS_ASCII(rest)))) {
+        Py_DECREF(fields);
+        return hook_py("_access_tail_py", rec, args[1]);
+    }
+    Py_XINCREF(rest);
+    if (rest != NULL && PyDict_DelItem(fields, K_REST) < 0)
+        goto fail;
+    const char *c = rest != NULL && rest != Py_None ? (const char *)PyUnicode_DATA(rest) : "";
+    Py_ssize_t n = rest != NULL && rest != Py_None ? PyUnicode_GET_LENGTH(rest) : 0;
+    while (n > 0 && SPACE(c[n - 1]))
+        n--;
+    while (n > 0 && SPACE(c[0])) {
+        c++;
+        n--;
+    }
+    char *gaps = PyMem_Malloc(n + 1);
+    PyObject *extras = PyList_New(0);
+    if (gaps == NULL || extras == NULL) {
+        PyMem_Free(gaps);
+        Py_XDECREF(extras);
+        goto fail;
+    }
+    Py_ssize_t g = 0, end = 0, i = 0;
+    int err = 0;
+    while (i < n && !err) { /* _KV.finditer: the pairs, and the text between them */
+        if (!key_start(c[i])) {
+            i++;
+            continue;
+        }
+        Py_ssize_t j = i + 1;
+        while (j < n && key_char(c[j]))
+            j++;
+        if (j >= n || c[j] != '=') {
+            i = j + 1; /* no start inside this run reaches an '=' either */
+            continue;
+        }
+        Py_ssize_t v = j + 1, ve = kv_value_end(c, v, n);
+        PyObject *key = PyUnicode_FromStringAndSize(c + i, j - i);
+        PyObject *value = v < ve && c[v] == '"' ? PyUnicode_FromStringAndSize(c + v + 1, ve - v >= 2 ? ve - v - 2 : 0)
+                                                : PyUnicode_FromStringAndSize(c + v, ve - v);
+        PyObject *pair = PyUnicode_FromStringAndSize(c + i, ve - i);
+        err = key == NULL || value == NULL || pair == NULL || PyDict_SetItem(fields, key, value) < 0 ||
+              PyList_Append(extras, pair) < 0;
+        Py_XDECREF(key);
+        Py_XDECREF(value);
+        Py_XDECREF(pair);
+        memcpy(gaps + g, c + end, i - end);
+        g += i - end;
+        end = i = ve;
+    }
+    memcpy(gaps + g, c + end, n - end);
+    g += n - end;
+    if (!err)
+        err = bare_values(rec, fields, gaps, g) < 0 || msec_time(rec, fields) < 0;
+    PyMem_Free(gaps);
+    PyObject *message = NULL;
+    if (!err) {
+        PyObject *status = PyObject_GetAttr(rec, A_STATUS);
+        PyObject *parts[4] = {formatted_field(fields, K_REMOTE, S_DASH), formatted_field(fields, K_REQUEST, S_EMPTY),
+                              status == NULL ? NULL : PyObject_Format(status, S_EMPTY),
+                              formatted_field(fields, K_BYTES, S_DASH)};
+        Py_XDECREF(status);
+        if (parts[0] && parts[1] && parts[2] && parts[3])
+            message = PyUnicode_FromFormat("%U \"%U\" %U %U", parts[0], parts[1], parts[2], parts[3]);
+        for (int k = 0; k < 4; k++)
+            Py_XDECREF(parts[k]);
+        if (message != NULL && PyList_GET_SIZE(extras) > 0) {
+            PyObject *joined = PyUnicode_Join(S_SPACE, extras);
+            PyObject *tail = joined == NULL ? NULL : PyUnicode_Concat(S_SPACE, joined);
+            Py_XDECREF(joined);
+            PyObject *whole = tail == NULL ? NULL : PyUnicode_Concat(message, tail);
+            Py_XDECREF(tail);
+            Py_SETREF(message, whole);
+        }
+        err = message == NULL || PyObject_SetAttr(rec, A_MESSAGE, message) < 0;
+        Py_XDECREF(message);
+    }
+    Py_DECREF(extras);
+    Py_XDECREF(rest);
+    Py_DECREF(fields);
+    if (err)
+        return NULL;
+    Py_RETURN_NONE;
+fail:
+    Py_XDECREF(rest);
+    Py_DECREF(fields);
+    return NULL;
+}
+
+static PyObject *
+level_from_status(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    HOOK_ARGS("level_from_status");
+    PyObject *rec = args[0], *status = PyObject_GetAttr(rec, A_STATUS), *level = NULL;
+    if (status == NULL)
+        return NULL;
+    int rc = 0;
+    if (status != Py_None) {
+        if (!PyLong_CheckExact(status)) {
+            Py_DECREF(status);
+            return hook_py("_level_from_status_py", rec, args[1]);
+        }
+        if ((level = PyObject_GetAttr(rec, A_LEVEL)) == NULL) {
+            rc = -1;
+        } else if (level == Py_None) {
+            int overflow;
+            long long v = PyLong_AsLongLongAndOverflow(status, &overflow);
+            if (v == -1 && PyErr_Occurred())
+                rc = -1;
+            else
+                rc = PyObject_SetAttr(rec, A_LEVEL, overflow > 0 || (!overflow && v >= 500) ? S_ERROR
+                                                    : !overflow && v >= 400 ? S_WARNING : S_INFO);
+        }
+    }
+    Py_XDECREF(level);
+    Py_DECREF(status);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *
+oslo_context(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    HOOK_ARGS("oslo_context");
+    PyObject *rec = args[0], *fields = PyObject_GetAttr(rec, A_FIELDS);
+    if (fields == NULL)
+        return NULL;
+    PyObject *ctx = PyDict_CheckExact(fields) ? PyDict_GetItemWithError(fields, K_CTX) : NULL;
+    if (ctx == NULL && PyErr_Occurred()) {
+        Py_DECREF(fields);
+        return NULL;
+    }
+    if (!PyDict_CheckExact(fields) || (ctx != NULL && ctx != Py_None && !PyUnicode_CheckExact(ctx))) {
+        Py_DECREF(fields);
+        return hook_py("_oslo_context_py", rec, args[1]);
+    }
+    int rc = 0;
+    if (ctx != NULL) {
+        Py_INCREF(ctx);
+        rc = PyDict_DelItem(fields, K_CTX);
+    }
+    if (rc == 0 && ctx != NULL && ctx != Py_None) {
+        PyObject *parts = PyUnicode_Split(ctx, NULL, -1);
+        if (parts == NULL) {
+            rc = -1;
+        } else {
+            Py_ssize_t k = PyList_GET_SIZE(parts);
+            int req = k > 0 ? PyUnicode_Tailmatch(PyList_GET_ITEM(parts, 0), S_REQ, 0, PY_SSIZE_T_MAX, -1) : 0;
+            if (req < 0) {
+                rc = -1;
+            } else if (req) {
+                rc = PyDict_SetItem(fields, K_REQUEST_ID, PyList_GET_ITEM(parts, 0));
+                PyObject *names[2] = {K_USER, K_TENANT};
+                for (Py_ssize_t i = 1; i < 3 && i < k && rc == 0; i++) {
+                    PyObject *part = PyList_GET_ITEM(parts, i);
+                    int dash = PyUnicode_CompareWithASCIIString(part, "-") == 0;
+                    if (!dash)
+                        rc = PyDict_SetItem(fields, names[i - 1], part);
+                }
+            } else {
+                rc = PyDict_SetItem(fields, K_CONTEXT, ctx);
+            }
+            Py_DECREF(parts);
+        }
+    }
+    Py_XDECREF(ctx);
+    Py_DECREF(fields);
+    if (rc < 0)
+        return NULL;
+    Py_RETURN_NONE;
+}
+
+static PyObject *structlog_quiet = NULL; /* hooks._STRUCTLOG_QUIET */
+
+static PyObject *
+structlog_extras(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    HOOK_ARGS("structlog_extras");
+    if (structlog_quiet == NULL) {
+        if (py_hooks == NULL && (py_hooks = PyImport_ImportModule("devkit.logs.formats.hooks")) == NULL)
+            return NULL;
+        if ((structlog_quiet = PyObject_GetAttrString(py_hooks, "_STRUCTLOG_QUIET")) == NULL)
+            return NULL;
+    }
+    PyObject *rec = args[0], *fields = PyObject_GetAttr(rec, A_FIELDS), *extras = NULL;
+    if (fields == NULL)
+        return NULL;
+    if (!PyDict_CheckExact(fields))
+        goto python;
+    if ((extras = PyList_New(0)) == NULL)
+        goto fail;
+    PyObject *k, *v;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(fields, &pos, &k, &v)) {
+        if (!PyUnicode_CheckExact(k))
+            goto python;
+        int quiet = PySet_Contains(structlog_quiet, k);
+        if (quiet < 0)
+            goto fail;
+        if (quiet || PyUnicode_FindChar(k, '.', 0, PyUnicode_GET_LENGTH(k), 1) != -1 || PyDict_Check(v) || PyList_Check(v))
+            continue;
+        Py_INCREF(k);
+        Py_INCREF(v);
+        PyObject *text = PyObject_Format(v, S_EMPTY);
+        PyObject *pair = text == NULL ? NULL : PyUnicode_FromFormat("%U=%U", k, text);
+        Py_DECREF(k);
+        Py_DECREF(v);
+        Py_XDECREF(text);
+        int rc = pair == NULL ? -1 : PyList_Append(extras, pair);
+        Py_XDECREF(pair);
+        if (rc < 0)
+            goto fail;
+    }
+    if (PyList_GET_SIZE(extras) > 0) {
+        PyObject *msg = PyObject_GetAttr(rec, A_MESSAGE);
+        PyObject *head = msg == NULL ? NULL : PyObject_Format(msg, S_EMPTY);
+        Py_XDECREF(msg);
+        PyObject *joined = head == NULL ? NULL : PyUnicode_Join(S_SPACE, extras);
+        PyObject *whole = joined == NULL ? NULL : PyUnicode_FromFormat("%U %U", head, joined);
+        Py_XDECREF(head);
+        Py_XDECREF(joined);
+        int rc = whole == NULL ? -1 : PyObject_SetAttr(rec, A_MESSAGE, whole);
+        Py_XDECREF(whole);
+        if (rc < 0)
+            goto fail;
+    }
+    Py_DECREF(extras);
+    Py_DECREF(fields);
+    Py_RETURN_NONE;
+python:
+    Py_XDECREF(extras);
+    Py_DECREF(fields);
+    return hook_py("_structlog_extras_py", rec, args[1]);
+fail:
+    Py_XDECREF(extras);
+    Py_DECREF(fields);
+    return NULL;
+}
+
+/* -- a syslog line's parts ------------------------------------------------------------------ */
+
+/* wrappers.py ``_RFC5424``'s groups of ``line``: (pri, stamp, host, app, procid, msgid, sd, msg),
+ * None where it does not match, NotImplemented for a digit past ASCII in PRI (ask the regex). */
+static PyObject *
+rfc5424_parts(PyObject *Py_UNUSED(self), PyObject *line)
+{
+    if (!PyUnicode_Check(line)) {
+        PyErr_SetString(PyExc_TypeError, "rfc5424_parts(line: str)");
+        return NULL;
+    }
+    int kind = PyUnicode_KIND(line);
+    const void *data = PyUnicode_DATA(line);
+    Py_ssize_t n = PyUnicode_GET_LENGTH(line), at[16], i = 0, k = 0;
+#define CH(j) PyUnicode_READ(kind, data, (j))
+    if (n < 2 || CH(0) != '<')
+        Py_RETURN_NONE;
+    for (i = 1; i < n && i < 5 && CH(i) != '>'; i++)
+        if (CH(i) > 127 && Py_UNICODE_ISDECIMAL(CH(i)))
+            return MISSING();
+        else if (CH(i) < '0' || CH(i) > '9')
+            Py_RETURN_NONE;
+    if (i == 1 || i > 4 || i >= n || CH(i) != '>')
+        Py_RETURN_NONE;
+    at[k++] = 1, at[k++] = i;
+    if (i + 2 >= n || CH(i + 1) != '1' || CH(i + 2) != ' ')
+        Py_RETURN_NONE;
+    i += 3;
+    for (int field = 0; field < 5; field++) { /* (\S+) followed by one space */
+        Py_ssize_t start = i;
+        while (i < n && !Py_UNICODE_ISSPACE(CH(i)))
+            i++;
+        if (i == start || i >= n || CH(i) != ' ')
+            Py_RETURN_NONE;
+        at[k++] = start, at[k++] = i;
+        i++;
+    }
+    Py_ssize_t sd = i;
+    if (i < n && CH(i) == '-') {
+        i++;
+    } else { /* (?:\[[^\]\\]*(?:\\.[^\]\\]*)*\])+ */
+        Py_ssize_t end = -1;
+        while (i < n && CH(i) == '[') {
+            Py_ssize_t j = i + 1;
+            while (j < n && CH(j) != ']')
+                j += CH(j) == '\\' ? 2 : 1;
+            if (j >= n)
+                break;
+            end = i = j + 1;
+        }
+        if (end < 0)
+            Py_RETURN_NONE;
+        i = end;
+    }
+    at[k++] = sd, at[k++] = i;
+    if (i < n && CH(i) == ' ')
+        i++;
+    at[k++] = i, at[k++] = n;
+#undef CH
+    PyObject *out = PyTuple_New(8);
+    if (out == NULL)
+        return NULL;
+    for (int g = 0; g < 8; g++) {
+        PyObject *part = PyUnicode_Substring(line, at[2 * g], at[2 * g + 1]);
+        if (part == NULL) {
+            Py_DECREF(out);
+            return NULL;
+        }
+        PyTuple_SET_ITEM(out, g, part);
+    }
+    return out;
+}
+
 static PyMethodDef methods[] = {
     {"dump_json", dump_json, METH_O,
      "dump_json(obj) -> the JSON text render.dumps writes, or NotImplemented (ask the stdlib)"},
@@ -1326,6 +1864,18 @@ static PyMethodDef methods[] = {
     {"format_utc", format_utc, METH_O, "format_utc(ts) -> '2026-11-20T09:14:03.120+00:00' (None for None)"},
     {"render_plain", (PyCFunction)(void (*)(void))render_plain, METH_FASTCALL,
      "render_plain(ts, service, level, message, traceback) -> (text, offset position), or None"},
+    {"access_tail", (PyCFunction)(void (*)(void))access_tail, METH_FASTCALL,
+     "access_tail(rec, match): formats/hooks.py's access-tail hook"},
+    {"level_from_status", (PyCFunction)(void (*)(void))level_from_status, METH_FASTCALL,
+     "level_from_status(rec, match): formats/hooks.py's level-from-status hook"},
+    {"structlog_extras", (PyCFunction)(void (*)(void))structlog_extras, METH_FASTCALL,
+     "structlog_extras(rec, match): formats/hooks.py's structlog-extras hook"},
+    {"oslo_context", (PyCFunction)(void (*)(void))oslo_context, METH_FASTCALL,
+     "oslo_context(rec, match): formats/hooks.py's oslo-context hook"},
+    {"rfc5424_parts", rfc5424_parts, METH_O,
+     "rfc5424_parts(line) -> the groups of wrappers._RFC5424, None, or NotImplemented (ask the regex)"},
+    {"iso_epoch", (PyCFunction)(void (*)(void))iso_epoch, METH_FASTCALL,
+     "iso_epoch(text, zone_cache) -> the time of an RFC 3339 stamp, None, or NotImplemented (ask Python)"},
     {"json_record", (PyCFunction)(void (*)(void))json_record, METH_FASTCALL,
      "json_record(plan, flat, line, zone_cache) -> Record, or NotImplemented (ask Python)"},
     {"text_record", (PyCFunction)(void (*)(void))text_record, METH_FASTCALL,
@@ -1350,6 +1900,15 @@ PyInit__records(void)
         (S_ISO = PyUnicode_InternFromString("iso")) == NULL || (S_ERROR = PyUnicode_InternFromString("ERROR")) == NULL ||
         (S_SLASH = PyUnicode_InternFromString("/")) == NULL || (S_LSTRIP = PyUnicode_InternFromString("lstrip")) == NULL)
         return NULL;
+    struct { PyObject **at; const char *text; } names[] = {
+        {&A_FIELDS, "fields"}, {&A_TS, "ts"}, {&A_TS_TEXT, "ts_text"}, {&A_MESSAGE, "message"}, {&A_LEVEL, "level"},
+        {&K_REST, "rest"}, {&K_REQUEST_ID, "request_id"}, {&K_MSEC, "msec"}, {&K_REMOTE, "remote_addr"},
+        {&K_REQUEST, "request"}, {&K_BYTES, "body_bytes_sent"}, {&K_CTX, "ctx"}, {&K_USER, "user"},
+        {&K_TENANT, "tenant"}, {&K_CONTEXT, "context"}, {&S_WARNING, "WARNING"}, {&S_INFO, "INFO"}, {&S_DOT, "."},
+        {&S_REQ, "req-"}};
+    for (size_t i = 0; i < sizeof names / sizeof names[0]; i++)
+        if ((*names[i].at = PyUnicode_InternFromString(names[i].text)) == NULL)
+            return NULL;
     for (Py_UCS4 c = 0; c < 256; c++)
         LATIN1_ESCAPE[c] = escape_of(c);
     return PyModule_Create(&module);

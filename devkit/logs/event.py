@@ -52,7 +52,7 @@ class Event:
                  traceback: str | None = None, fields: dict | None = None, source_index: int = 0,
                  ts_inherited: bool = False, correlation_id: str | None = None, status: int | None = None,
                  duration: float | None = None, ts_naive: bool = False, ts_resolution: float = 0.0,
-                 wrapper: str | None = None) -> None:
+                 wrapper: str | None = None, stamp: str | None = None) -> None:
         self.source = source
         self.line_numbers = line_numbers
         self.raw = raw
@@ -70,7 +70,7 @@ class Event:
         self._duration = _UNSET if duration is None else duration
         self._naive = ts_naive
         self._resolution = ts_resolution
-        self._stamp: str | None = None  # a stamp whose traits are worked out when first asked
+        self._stamp = stamp  # a stamp whose traits are worked out when first asked (stamp_from)
         self.wrapper = wrapper
 
     # -- normalised on first read ------------------------------------------------------------------
@@ -175,22 +175,38 @@ class Event:
                 f"ts={self.ts!r}, level={self.level!r}, service={self.service!r}, message={self.message[:60]!r})")
 
     def to_json(self) -> dict:
-        return {
-            "timestamp": format_utc(self.ts),
-            "source": self.source,
-            "line": self.line,
-            "lines": self.lines,
-            "service": self.service,
-            "level": self.level,
-            "format": self.format,
-            "wrapper": self.wrapper,
-            "message": self.text,
-            "traceback": self.traceback,
-            "correlation_id": self.correlation_id,
-            "status": self.status,
-            "duration": self.duration,
-            "fields": self.fields,
-        }
+        """The event as ``--json`` writes it (one per event of a full read: no property is asked)."""
+        cid, status, duration = self._correlation_id, self._status, self._duration
+        if cid is _UNSET or status is _UNSET or duration is _UNSET:
+            found = _names().normalised(self.fields)
+            if cid is _UNSET:
+                cid = self._correlation_id = found[0]
+            if status is _UNSET:
+                status = self._status = found[1]
+            if duration is _UNSET:
+                duration = self._duration = found[2]
+        return event_json(self, self.line_numbers[0], len(self.line_numbers), cid, status, duration)
+
+
+def event_json(ev, line: int, lines: int, cid: str | None, status: int | None, duration: float | None) -> dict:
+    """What ``to_json`` gives, from an event (or what reads as one) and the facts it worked out."""
+    tb = ev.traceback
+    return {
+        "timestamp": format_utc(ev.ts),
+        "source": ev.source,
+        "line": line,
+        "lines": lines,
+        "service": ev.service,
+        "level": ev.level,
+        "format": ev.format,
+        "wrapper": ev.wrapper,
+        "message": f"{ev.message}\n{tb}" if tb else ev.message,
+        "traceback": tb,
+        "correlation_id": cid,
+        "status": status,
+        "duration": duration,
+        "fields": ev.fields,
+    }
 
 
 def same_event(a: object, b: object) -> bool:

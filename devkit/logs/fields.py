@@ -98,18 +98,15 @@ def key_plan(fields: dict) -> KeyPlan:
     return plan
 
 
-def _id_plan(fields: dict) -> tuple[tuple[str, str, int], ...]:
-    return key_plan(fields).ids
-
-
-def correlation_id(fields: dict) -> str | None:
+def correlation_id(fields: dict, ids: tuple[tuple[str, str, int], ...] | None = None) -> str | None:
     """The event's correlation ID: the most specific ID field that holds a real ID.
 
     Of several keys with one registry name the first with a value counts (as ``id_fields``).
+    ``ids``: the key plan's ID keys, when the caller has the plan already.
     """
     seen: set[str] = set()
     best_rank, best = len(ID_NAMES), None
-    for key, name, rank in _id_plan(fields):
+    for key, name, rank in key_plan(fields).ids if ids is None else ids:
         if name in seen:
             continue
         value = fields[key]
@@ -122,6 +119,13 @@ def correlation_id(fields: dict) -> str | None:
         if rank < best_rank and text not in NOT_AN_ID:
             best_rank, best = rank, text
     return None if best is None else _plain_hex(best)
+
+
+def normalised(fields: dict) -> tuple[str | None, int | None, float | None]:
+    """(correlation ID, status, duration) from one look at the keys: what a JSON line shows."""
+    plan = key_plan(fields)
+    return (correlation_id(fields, plan.ids) if plan.ids else None, status(fields, plan.status) if plan.status else None,
+            duration(fields, plan.duration) if plan.duration else None)
 
 
 def _number(value: object) -> float | None:

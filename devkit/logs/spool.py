@@ -20,7 +20,7 @@ import pickle
 from array import array
 from typing import Iterable
 
-from devkit.logs.event import Event, same_event
+from devkit.logs.event import Event, event_json, same_event
 
 KEEP_WHOLE = 2000  # events held whole before the spool is used (a small search never writes a file)
 BATCH_EVENTS = 512  # events per batch the spool writes itself (``hold``)
@@ -215,7 +215,11 @@ class SpooledEvent:
     def correlation_id(self, value: str | None) -> None:
         self._spool.correlation_id[self._n] = value
 
-    text, to_json, __repr__ = Event.text, Event.to_json, Event.__repr__
+    text, __repr__ = Event.text, Event.__repr__
+
+    def to_json(self) -> dict:
+        return event_json(self, self.line, self.lines, self.correlation_id, self.status, self.duration)
+
     reads_as_event = True
     __eq__ = same_event
     __hash__ = None  # type: ignore[assignment]

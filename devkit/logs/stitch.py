@@ -106,15 +106,13 @@ class Segmenter:
         if rec is None:
             ev = Event(self.source, linenos, raws, "text", message=text, service=self.service,
                        source_index=self.source_index)
-        else:
+        else:  # positional arguments cost less, once per event; the stamp's traits wait (stamp_from)
             ev = Event(self.source, linenos, raws, rec.format, rec.ts, rec.level, rec.service or self.service,
                        rec.message, rec.traceback, rec.fields, self.source_index, False, None, rec.status,
-                       rec.duration, False, 0.0, rec.wrapper)  # positional arguments cost less, once per event
+                       rec.duration, False, 0.0, rec.wrapper, None if rec.ts is None else rec.ts_text or None)
         if ev.ts is None:
             ev.ts, ev.ts_inherited = ts, ts is not None
-        elif rec is not None and rec.ts_text:
-            ev.stamp_from(rec.ts_text)
-        op = slot if slot is not None else _Open(None, lineno)
+        op = slot if slot is not None else _Open(ev, lineno)
         op.event = ev
         op.pieces = None
         op.last_line = linenos[-1]
@@ -135,7 +133,8 @@ class Segmenter:
         The usual line (one that opens an unwrapped event, or continues one) takes its steps
         here, without ``feed``'s calls; every other line goes through ``feed_record``, so both
         give the same events (the randomized windowed == full read test holds them to it)."""
-        classify, pending, new = self.classify, self._pending, self._new
+        classify, pending, new, finish = self.classify, self._pending, self._new, self._finish
+        source, service, index = self.source, self.service, self.source_index
         for lineno, raw in lines:
             rec = classify(raw)
             cur = self._current
@@ -149,13 +148,31 @@ class Segmenter:
                         cur.last_line = lineno
                         continue
             elif rec.stream is None:
-                if rec.ts is not None:
-                    self._line_ts = (rec.ts, lineno)
                 if cur is not None:
                     cur.closed = True
-                op = self._current = new([(lineno, raw)], rec, "")
+                ts = rec.ts
+                if ts is None:
+                    op = self._current = new([(lineno, raw)], rec, "")
+                else:  # ``_new`` of a line with its own time, without the call
+                    self._line_ts = (ts, lineno)
+                    op = self._current = _Open(Event(
+                        source, [lineno], [raw], rec.format, ts, rec.level, rec.service or service, rec.message,
+                        rec.traceback, rec.fields, index, False, None, rec.status, rec.duration, False, 0.0,
+                        rec.wrapper, rec.ts_text or None), lineno)
+                    op.fallback, op.in_block = rec.fallback_level, rec.block
+                    pending.append(op)
                 if pending[0] is not op:
-                    yield from self._ready(lineno)
+                    if cur is not None and len(pending) == 2 and pending[0] is cur and cur.pieces is None:
+                        pending.popleft()  # ``_ready``'s usual answer: the event before this one is done
+                        yield finish(cur)
+                    else:
+                        yield from self._ready(lineno)
+                continue
+            elif not rec.partial and not self._pieces:  # a whole stream record, no pieces waiting
+                if rec.ts is not None:
+                    self._line_ts = (rec.ts, lineno)
+                self._feed_stream([(lineno, raw)], rec)
+                yield from self._ready(lineno)
                 continue
             yield from self.feed_record(lineno, raw, rec, None)
 

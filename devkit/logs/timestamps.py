@@ -134,7 +134,7 @@ def parse_timestamp(value: object, zone: Zone) -> float | None:
         return None
     m = _ISO.match(value)
     if m:
-        return _iso_cached(m, zone)
+        return iso_cached(m, zone)
     m = _CLF.match(value)
     if m:
         return clf_to_epoch(m, zone)
@@ -147,7 +147,7 @@ def parse_timestamp(value: object, zone: Zone) -> float | None:
         return None
 
 
-def _iso_cached(m: re.Match, zone: Zone) -> float | None:
+def iso_cached(m: re.Match, zone: Zone) -> float | None:
     """``iso_match_to_epoch`` with the minute converted once per zone (JSON logs repeat it)."""
     y, mo, d, h, mi, sec, frac, tz = m.group("y", "mo", "d", "h", "mi", "s", "frac", "tz")
     if int(sec) > 60:

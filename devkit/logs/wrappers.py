@@ -20,7 +20,7 @@ from devkit.lazyre import lazy
 from devkit.logs.formats.engine import load_json
 from devkit.logs.formats.record import SYSLOG_SEVERITY
 from devkit.logs.formats.spec import Sample
-from devkit.logs.timestamps import ISO_PATTERN, LAYOUTS, Zone, epoch_from_match, iso_match_to_epoch
+from devkit.logs.timestamps import ISO_PATTERN, LAYOUTS, Zone, epoch_from_match, iso_cached
 from devkit.slots import Slotted
 
 
@@ -63,18 +63,20 @@ _ISO = lazy(ISO_PATTERN)
 
 
 def _iso(text: str, zone: Zone) -> float | None:
-    """An RFC 3339 stamp's time; its whole seconds converted once per zone (logs repeat them)."""
+    """An RFC 3339 stamp's time, its minute converted once per zone (``iso_cached``: logs repeat
+    it), in C where the accelerator was built."""
+    if _iso_epoch is not None:
+        ts = _iso_epoch(text, zone.cache)
+        if ts is not NotImplemented:
+            return ts
     m = _ISO.match(text)
-    if m is None:
-        return None
-    frac = m["frac"]
-    key = ("rfc3339", text[:m.start("frac") - 1] if frac else text[:m.end("s")], m["tz"])
-    base = zone.cache.get(key)
-    if base is None:
-        base = zone.remember(key, iso_match_to_epoch(_ISO.match(text[:m.end("s")] + (m["tz"] or "")), zone))  # type: ignore[arg-type]
-        if base is None:
-            return None
-    return base + int(frac) / 10 ** len(frac) if frac else base
+    return None if m is None else iso_cached(m, zone)
+
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules): every wrapped line has a stamp
+    from devkit.logs._records import iso_epoch as _iso_epoch, rfc5424_parts as _rfc5424_parts
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    _iso_epoch = _rfc5424_parts = None
 
 
 def _strip_newline(text: str) -> tuple[str, bool]:
@@ -153,10 +155,13 @@ def _rfc5424(line: str, zone: Zone) -> Peeled | None:
     """``<PRI>1 TIMESTAMP HOSTNAME APP-NAME PROCID MSGID SD MSG`` (logspout: one record per line)."""
     if not line.startswith("<"):
         return None
-    m = _RFC5424.match(line)
-    if m is None:
+    parts = _rfc5424_parts(line) if _rfc5424_parts is not None else NotImplemented
+    if parts is NotImplemented:
+        m = _RFC5424.match(line)
+        parts = None if m is None else m.groups()
+    if parts is None:
         return None
-    pri, stamp, host, app, procid, msgid, sd, msg = m.groups()
+    pri, stamp, host, app, procid, msgid, sd, msg = parts
     extra = {"syslog.msgid": msgid} if msgid != "-" else {}
     if sd != "-":
         extra["syslog.sd"] = sd

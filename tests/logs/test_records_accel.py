@@ -345,3 +345,123 @@ def test_json_record_is_its_definition():
                     assert first == want, (spec.name, variant)
                     assert again is NotImplemented or again == want, (spec.name, variant)
     assert answered > compared // 2  # the C answered most records itself (a test of it, not of the fallback)
+
+
+_TAIL_BITS = ["a", "k", "_x", "9", "=", '"', "\\", " ", "\t", "\n", "\x1c", ".", "-", "é", "rt=", "msec=", "corr=",
+              "request_id=", "remote_addr=", "0.420", "1234", "12.5.6", "1795165443.512", "١٢", "deadbeefdeadbeef12",
+              "2a296dd2-a3af-0c3c-51c1-81576e7af54a", '"x y"', '"a\\"b"', '"open', "k=v", "a.b-c=", "=x", '""']
+
+
+def _tail_record(rng: random.Random, tail: str):
+    from devkit.logs.formats.record import Record
+
+    fields = {"remote_addr": rng.choice(["10.0.0.1", "-", 7]), "request": "GET /api/orders HTTP/1.1",
+              "body_bytes_sent": rng.choice(["512", 512, None])}
+    if rng.random() < 0.9:
+        fields["rest"] = rng.choice([tail, tail, tail, tail, None, "", 0])
+    else:
+        fields.pop("request")
+    if rng.random() < 0.2:
+        fields["msec"] = rng.choice(["1795165443.512", "17951.654.43", "x", "١٢", 5])
+    if rng.random() < 0.2:
+        fields["request_id"] = "known"
+    status = rng.choice([None, 200, 404, 503, 10 ** 30, -10 ** 30, "500", True, 499.5])
+    return Record("access", 1795165443.0, rng.choice([None, None, "DEBUG"]), "m", fields, status=status,
+                  duration=rng.choice([None, None, 0.5]), ts_text="20/Nov/2026:09:14:03 +0000")
+
+
+def test_the_busiest_hooks_are_their_definitions():
+    """access-tail, level-from-status, structlog-extras and oslo-context in C leave each record exactly
+    as their Python definitions do (fields in the same order), on access-log tails made of what such
+    tails hold: pairs, quotes and escapes, bare durations and IDs, odd white space, text past ASCII."""
+    import copy
+
+    from devkit.logs.formats import hooks
+    from devkit.logs.formats.record import Record
+
+    if hooks.HOOKS["access-tail"] is hooks._access_tail_py:
+        pytest.skip("devkit.logs._records was not built: the Python definitions are what runs")
+    rng = random.Random(13)
+    pairs = [(hooks.HOOKS["access-tail"], hooks._access_tail_py),
+             (hooks.HOOKS["level-from-status"], hooks._level_from_status_py)]
+    tails = ['k="a\\\nb" c', 'k="a\\"b" c', "x 9k=v5 y", '""', 'a="', 'a=""', "   rt=0.5  ", "k=v\x1cw",
+             "1234 0.5 deadbeefdeadbeef12", '"0.25" "deadbeefdeadbeef"', "é=1 k=é", "corr=x=y"]
+    tails += ["".join(rng.choice(_TAIL_BITS) for _ in range(rng.randint(0, 12))) for _ in range(30000)]
+    for i, tail in enumerate(tails):
+        rec = _tail_record(rng, tail)
+        if i < 12:  # the tricky ones, whatever the draw
+            rec.fields["rest"] = tail
+        for fast, slow in pairs:
+            a, b = copy.deepcopy(rec), copy.deepcopy(rec)
+            assert _outcome(fast, a, None) == _outcome(slow, b, None), (fast, tail)
+            assert a == b and list(a.fields.items()) == list(b.fields.items()), (fast, tail, rec.fields)
+    values = ["text", 7, 2.5, None, True, {"a": 1}, [1], (1, 2), "é", ""]
+    for _ in range(5000):
+        keys = rng.sample(["event", "level", "order_id", "a.b", "amount", "psp", "é", "request_id", "x"], rng.randint(0, 6))
+        rec = Record("structlog", None, None, rng.choice(["charge", "", "a b"]), {k: rng.choice(values) for k in keys})
+        a, b = copy.deepcopy(rec), copy.deepcopy(rec)
+        assert _outcome(hooks.HOOKS["structlog-extras"], a, None) == _outcome(hooks._structlog_extras_py, b, None)
+        assert a == b, rec.fields
+    ctx_bits = ["req-", "a1b2", " ", "\t", "-", "user", "tenant", "\u2003", "x"]
+    for _ in range(5000):
+        ctx = rng.choice(["".join(rng.choice(ctx_bits) for _ in range(rng.randint(0, 8))), None, 5])
+        fields = {"ctx": ctx} if rng.random() < 0.9 else {}
+        rec = Record("oslo", None, None, "m", fields)
+        a, b = copy.deepcopy(rec), copy.deepcopy(rec)
+        fast = _outcome(hooks.HOOKS["oslo-context"], a, None)
+        assert fast == _outcome(hooks._oslo_context_py, b, None), ctx
+        assert a == b and list(a.fields.items()) == list(b.fields.items()), ctx
+
+
+def test_a_wrappers_stamp_is_read_as_an_iso_one():
+    """The wrappers' RFC 3339 stamps (docker, CRI, syslog) take the minute cache of JSON stamps, in C."""
+    from devkit.logs import wrappers
+    from devkit.logs.timestamps import ISO_PATTERN, iso_cached
+
+    if wrappers._iso_epoch is None:
+        pytest.skip("devkit.logs._records was not built: the Python definition is what runs")
+    import re
+
+    iso = re.compile(ISO_PATTERN)
+    rng = random.Random(17)
+    stamps = [s for s in _STAMPS if isinstance(s, str)]
+    for _ in range(20000):
+        frac = "".join(rng.choice("0123456789") for _ in range(rng.randint(0, 11)))
+        stamps.append(f"2026-11-{rng.randint(1, 31):02}T{rng.randint(0, 24):02}:{rng.randint(0, 59):02}:"
+                      f"{rng.randint(0, 61):02}{'.' + frac if frac else ''}{rng.choice(['Z', '', '+02:00', ' -0130'])}")
+    answered = 0
+    for tz in ("UTC", "+05:30", "Europe/Warsaw"):
+        zone = Zone.parse(tz)
+        for stamp in stamps:
+            m = iso.match(stamp)
+            want = None if m is None else iso_cached(m, Zone.parse(tz))
+            assert wrappers._iso(stamp, zone) == want, stamp  # (Python's answer on a new minute)
+            again = wrappers._iso_epoch(stamp, zone.cache)
+            answered += again is not NotImplemented
+            assert again is NotImplemented or again == want, stamp
+    assert answered > len(stamps)
+
+
+def test_a_syslog_line_is_cut_as_the_regex_cuts_it():
+    """RFC 5424 lines (logspout) are cut in C exactly where ``_RFC5424``'s groups are, or given back to it."""
+    from devkit.logs import wrappers
+
+    if wrappers._rfc5424_parts is None:
+        pytest.skip("devkit.logs._records was not built: the regex is what runs")
+    bits = ["<", ">", "1", " ", "14", "<14>1 ", "-", "[", "]", "\\", '"', "a", "x=1", "é", "\u2003", "\t", "\n",
+            "2026-11-20T00:00:00.338Z", "host", "/app", "٣", "[id k=\"v\"]", "[a\\]b]", "msg"]
+    rng = random.Random(19)
+    lines = ["<14>1 2026-11-20T00:00:00.338Z h /a 1 - - m", "<14>1 t h a p m [x][y] z", "<14>1 t h a p m -z",
+             "<14>1 t h a p m [x", "<٣>1 t h a p m - x", "<1234>1 t h a p m - x", "<>1 t h a p m - x", "<14>1 t h a p m "]
+    lines += ["<" + "".join(rng.choice(bits) for _ in range(rng.randint(0, 14))) for _ in range(40000)]
+    lines += ["<14>1 " + " ".join(rng.choice(bits) for _ in range(rng.randint(4, 9))) for _ in range(40000)]
+    for _ in range(20000):  # odd white space between the header's fields
+        fields = [rng.choice(["t", "h", "/a", "12", "-", "é"]) for _ in range(6)] + ["m"]
+        lines.append("<14>1" + "".join(rng.choice(["  ", "\t", "\u2003", " ", " ", " "]) + f for f in fields))
+    answered = 0
+    for line in lines:
+        m = wrappers._RFC5424.match(line)
+        got = wrappers._rfc5424_parts(line)
+        answered += got is not None and got is not NotImplemented
+        assert got is NotImplemented or got == (None if m is None else m.groups()), line
+    assert answered > 1000

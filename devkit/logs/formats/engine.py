@@ -443,7 +443,7 @@ def parse_payload(line: str, zone: Zone) -> Record | None:
         rec = parse_json(line, zone)
         if rec is not None:
             return rec
-    return parse_text(line, zone)
+    return DETECTOR.parse(line, zone)  # (parse_text, one call less on every line)
 
 
 def payload_starts(line: str, zone: Zone) -> bool:

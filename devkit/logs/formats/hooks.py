@@ -35,14 +35,14 @@ def hook(name: str) -> Callable[[Hook], Hook]:
 
 
 @hook("level-from-status")
-def _level_from_status(rec: Record, m: re.Match | None) -> None:
+def _level_from_status_py(rec: Record, m: re.Match | None) -> None:
     """Access logs: 5xx is an error, 4xx a warning."""
     if rec.status is not None and rec.level is None:
         rec.level = "ERROR" if rec.status >= 500 else "WARNING" if rec.status >= 400 else "INFO"
 
 
 @hook("access-tail")
-def _access_tail(rec: Record, m: re.Match | None) -> None:
+def _access_tail_py(rec: Record, m: re.Match | None) -> None:
     """``key=value`` fields after a combined log line, and bare trailing values.
 
     A bare decimal is a duration in seconds (gunicorn ``%(L)s``, nginx ``$request_time``), a bare
@@ -100,7 +100,7 @@ def _level_near_start(rec: Record, m: re.Match | None) -> None:
 
 
 @hook("oslo-context")
-def _oslo_context(rec: Record, m: re.Match | None) -> None:
+def _oslo_context_py(rec: Record, m: re.Match | None) -> None:
     """``[req-<uuid> user tenant - - -]``: the request ID travels across nova services."""
     ctx = rec.fields.pop("ctx", None)
     if ctx is None:
@@ -152,7 +152,7 @@ _STRUCTLOG_QUIET = frozenset({"event", "level", "timestamp", "exception", "logge
 
 
 @hook("structlog-extras")
-def _structlog_extras(rec: Record, m: re.Match | None) -> None:
+def _structlog_extras_py(rec: Record, m: re.Match | None) -> None:
     """As structlog's console renderer shows it: the event, then its bound key=value pairs."""
     extras = [f"{k}={v}" for k, v in rec.fields.items()
               if k not in _STRUCTLOG_QUIET and "." not in k and not isinstance(v, (dict, list))]
@@ -165,3 +165,13 @@ def _json_block(rec: Record, m: re.Match | None) -> None:
     """``{`` alone on a line: an indented JSON record follows (OpenTelemetry's console exporter)."""
     rec.block = True
     rec.opens = True
+
+
+try:  # the optional C accelerator (pyproject.toml: ext-modules): the hooks of the busiest formats, held to
+    # the definitions above (tests/logs/test_records_accel.py), which they ask where C does not go
+    from devkit.logs._records import access_tail, level_from_status, oslo_context, structlog_extras
+except ImportError:  # pragma: no cover - built wherever a C compiler is
+    pass
+else:
+    HOOKS.update({"access-tail": access_tail, "level-from-status": level_from_status, "oslo-context": oslo_context,
+                  "structlog-extras": structlog_extras})
