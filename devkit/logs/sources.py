@@ -356,9 +356,13 @@ def iter_lines(source: Source, problems: list[str], text_mode: bool = False) -> 
                 pieces.append(lines[0])
                 lines[0] = b"".join(pieces)
                 pieces = []
-            for line in lines:
-                lineno += 1
-                yield lineno, line[:-1] if line[-1:] == b"\r" else line
+            if b"\r" not in chunk and lines[0][-1:] != b"\r":  # the usual chunk: numbered in C, no step per line
+                yield from zip(range(lineno + 1, lineno + 1 + len(lines)), lines)
+                lineno += len(lines)
+            else:
+                for line in lines:
+                    lineno += 1
+                    yield lineno, line[:-1] if line[-1:] == b"\r" else line
         if tail:
             pieces.append(tail)
     if pieces:

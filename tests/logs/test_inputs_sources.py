@@ -385,3 +385,23 @@ def test_id_that_would_match_everything_is_refused(tmp_path, run, ident, why):
     assert why in result.stderr and len(result.stderr.splitlines()) == 1
     with pytest.raises(Exception, match=why):
         trace(ident, [str(log)])
+
+
+@pytest.mark.parametrize("read_size", [1, 2, 3, 5, 8, 64])
+def test_line_endings_are_cut_wherever_a_read_ends(tmp_path, monkeypatch, read_size):
+    """CRLF, a lone CR and LF lines, with every read boundary: a CR that ends one read and the LF
+    that starts the next still end one line (lines are numbered in bulk where a read has no CR)."""
+    import random
+
+    from devkit.logs import sources
+
+    rng = random.Random(read_size)
+    content = b"".join(rng.choice([b"abc", b"\r", b"\r\n", b"\n", b"x\ry", b"", b"\xc3\xa9"]) for _ in range(12000))
+    path = tmp_path / "app.log"
+    path.write_bytes(content)
+    monkeypatch.setattr(sources, "_READ", read_size)
+    want = content.split(b"\n")
+    if want[-1] == b"":
+        want.pop()
+    want = [(n, line[:-1] if line.endswith(b"\r") else line) for n, line in enumerate(want, 1)]
+    assert list(iter_lines(Source(str(path), str(path)), [])) == want
