@@ -195,7 +195,7 @@ def window(buf, ls: int, cls: Classifier) -> tuple[int, int]:
     raw, nxt = _line_at(buf, ls)
     rec = cls(raw)
     if rec is not None and rec.stream is not None:
-        first, last_next, joined = _logical_record(buf, ls, rec, cls)
+        first, last_next, joined = _logical_record(buf, ls, rec, cls, nxt)
         start = _stream_start(buf, first, joined, cls)
         return start, _stream_end(buf, ls, last_next, joined, cls)
     start, back = _plain_start(buf, ls, rec, cls)
@@ -237,9 +237,11 @@ def _same_frame(r: Record | None, rec: Record) -> bool:
     return piece_key(r) == key if key is not None else r.stream == rec.stream
 
 
-def _logical_record(buf, ls: int, rec: Record, cls: Classifier) -> tuple[int, int, Record]:
-    """The record a (possibly partial) line belongs to: (first piece, after the last piece, joined)."""
-    end = _line_at(buf, ls)[1]
+def _logical_record(buf, ls: int, rec: Record, cls: Classifier, end: int | None = None) -> tuple[int, int, Record]:
+    """The record a (possibly partial) line belongs to: (first piece, after the last piece, joined).
+    ``end``: where the next line starts, when the caller has read the line already."""
+    if end is None:
+        end = _line_at(buf, ls)[1]
     if piece_key(rec) is None or rec.wrapper not in SPLITTING:
         return ls, end, rec
     back: list[Record] = []
@@ -309,7 +311,7 @@ def _stream_end(buf, ls: int, pos: int, head: Record, cls: Classifier) -> int:
             continue
         r = cls(line)
         if _same_frame(r, head):
-            _, r_next, joined = _logical_record(buf, pos, r, cls)  # type: ignore[arg-type]
+            _, r_next, joined = _logical_record(buf, pos, r, cls, after)  # type: ignore[arg-type]
             if joined.stream == head.stream:
                 if certainly_opens(joined):
                     break
