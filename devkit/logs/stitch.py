@@ -40,6 +40,15 @@ def classify(raw: bytes, zone: Zone) -> Record | None:
     return Classifier(zone).text(decode(raw))
 
 
+def _event_of(rec: Record, source: str, linenos: list[int], raws: list[bytes], service: str | None,
+              index: int) -> Event:
+    """The event a record opens (positional arguments cost less, once per event); the traits of
+    its stamp wait in it until asked (``Event.stamp_from``)."""
+    return Event(source, linenos, raws, rec.format, rec.ts, rec.level, rec.service or service, rec.message,
+                 rec.traceback, rec.fields, index, False, None, rec.status, rec.duration, False, 0.0, rec.wrapper,
+                 None if rec.ts is None else rec.ts_text or None)
+
+
 class _Open:
     __slots__ = ("event", "cont", "closed", "last_line", "in_tb", "in_block", "stream", "fallback", "pieces")
 
@@ -106,10 +115,8 @@ class Segmenter:
         if rec is None:
             ev = Event(self.source, linenos, raws, "text", message=text, service=self.service,
                        source_index=self.source_index)
-        else:  # positional arguments cost less, once per event; the stamp's traits wait (stamp_from)
-            ev = Event(self.source, linenos, raws, rec.format, rec.ts, rec.level, rec.service or self.service,
-                       rec.message, rec.traceback, rec.fields, self.source_index, False, None, rec.status,
-                       rec.duration, False, 0.0, rec.wrapper, None if rec.ts is None else rec.ts_text or None)
+        else:
+            ev = _event_of(rec, self.source, linenos, raws, self.service, self.source_index)
         if ev.ts is None:
             ev.ts, ev.ts_inherited = ts, ts is not None
         op = slot if slot is not None else _Open(ev, lineno)
@@ -155,10 +162,7 @@ class Segmenter:
                     op = self._current = new([(lineno, raw)], rec, "")
                 else:  # ``_new`` of a line with its own time, without the call
                     self._line_ts = (ts, lineno)
-                    op = self._current = _Open(Event(
-                        source, [lineno], [raw], rec.format, ts, rec.level, rec.service or service, rec.message,
-                        rec.traceback, rec.fields, index, False, None, rec.status, rec.duration, False, 0.0,
-                        rec.wrapper, rec.ts_text or None), lineno)
+                    op = self._current = _Open(_event_of(rec, source, [lineno], [raw], service, index), lineno)
                     op.fallback, op.in_block = rec.fallback_level, rec.block
                     pending.append(op)
                 if pending[0] is not op:
