@@ -2,9 +2,10 @@
 
 A window starts at the record that owns the hit line (walking back over continuation lines and,
 for streams such as syslog or a container's stderr, over earlier records of the same stream and
-the partial pieces of a split record) and ends where that event must end. What opens or continues
-an event is asked of ``devkit.logs.rules``, the module the forward ``Segmenter`` asks too, and the
-window is stitched with that ``Segmenter``, so the events are identical to a full read.
+the partial pieces of a split record). From there the window's lines are fed to the forward
+``Segmenter`` as they are read, until it says the event is settled (no later line can change it):
+each line is read once, and the events are identical to a full read. What opens or continues an
+event is asked of ``devkit.logs.rules``, the module the ``Segmenter`` asks too.
 """
 
 from __future__ import annotations
@@ -190,43 +191,29 @@ def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], po
     return out
 
 
-def window(buf, ls: int, cls: Classifier) -> tuple[int, int]:
-    """Byte range [start, end) that holds the whole event owning the line at ``ls``."""
+def window_start(buf, ls: int, cls: Classifier) -> int:
+    """Where the event owning the line at ``ls`` starts (a window's first byte)."""
     raw, nxt = _line_at(buf, ls)
     rec = cls(raw)
     if rec is not None and rec.stream is not None:
-        first, last_next, joined = _logical_record(buf, ls, rec, cls, nxt)
-        start = _stream_start(buf, first, joined, cls)
-        return start, _stream_end(buf, ls, last_next, joined, cls)
-    start, back = _plain_start(buf, ls, rec, cls)
-    return start, _plain_end(buf, ls, nxt, back, cls)
+        first, _, joined = _logical_record(buf, ls, rec, cls, nxt)
+        return _stream_start(buf, first, joined, cls)
+    return _plain_start(buf, ls, rec, cls)
 
 
-def _plain_start(buf, ls: int, rec: Record | None, cls: Classifier) -> tuple[int, int]:
-    """Start of the plain event owning line ``ls``, and how many lines back that is."""
+def _plain_start(buf, ls: int, rec: Record | None, cls: Classifier) -> int:
+    """Start of the plain event owning line ``ls``."""
     if rec is not None:
-        return ls, 0
+        return ls
     pos = ls  # a continuation line: back to the plain record it belongs to, if any
-    for steps in range(1, CONT_CAP):
+    for _ in range(1, CONT_CAP):
         if pos == 0 or ls - pos > MAX_WALK_BYTES:
             break
         pos = _prev_start(buf, pos)
         r = cls(_line_at(buf, pos)[0])
         if r is not None:
-            return (pos, steps) if r.stream is None else (ls, 0)  # after a stream record it stands alone
-    return ls, 0
-
-
-def _plain_end(buf, ls: int, pos: int, back: int, cls: Classifier) -> int:
-    """Where a plain event ends: at the next line that starts a record, or after ``CONT_CAP`` lines."""
-    size = len(buf)
-    count = 1 + back
-    while pos < size and count < CONT_CAP and pos - ls < MAX_WALK_BYTES:
-        line, after = _line_at(buf, pos)
-        if cls.starts(line):
-            break
-        pos, count = after, count + 1
-    return pos
+            return pos if r.stream is None else ls  # after a stream record it stands alone
+    return ls
 
 
 def _same_frame(r: Record | None, rec: Record) -> bool:
@@ -297,28 +284,6 @@ def _stream_start(buf, first: int, joined: Record, cls: Classifier) -> int:
         if certainly_opens(p_joined):
             break
     return start
-
-
-def _stream_end(buf, ls: int, pos: int, head: Record, cls: Classifier) -> int:
-    """Where the stream event holding line ``ls`` ends: before the stream's next opening record."""
-    size, gap = len(buf), 0
-    marker = _marker(head)
-    while pos < size and gap <= STREAM_GAP and pos - ls < MAX_WALK_BYTES:
-        line, after = _line_at(buf, pos)
-        gap += 1
-        if marker is not None and marker not in line:
-            pos = after  # another stream's line
-            continue
-        r = cls(line)
-        if _same_frame(r, head):
-            _, r_next, joined = _logical_record(buf, pos, r, cls, after)  # type: ignore[arg-type]
-            if joined.stream == head.stream:
-                if certainly_opens(joined):
-                    break
-                gap = 0
-            after = max(after, r_next)
-        pos = after
-    return pos
 
 
 def _earlier_ts(buf, start: int, first_line: int, cls: Classifier) -> tuple[float, int] | None:
@@ -516,20 +481,43 @@ def hit_events(buf, reading: Reading, matcher: Matcher, hits: list[tuple[int, in
         ls = buf.rfind(b"\n", 0, off) + 1
         if win_start <= ls < win_end and target is not None and lineno in target.line_numbers:
             continue  # another hit inside the event we already have
-        win_start, win_end = window(buf, ls, cls)
+        win_start = window_start(buf, ls, cls)
         first = lineno - buf[win_start:ls].count(b"\n")
         seg = reading.segmenter(partial(_earlier_ts, buf, win_start, first, cls), cls)
-        pos, n = win_start, first
-        events: list[Event] = []
-        starts: dict[int, int] = {}
-        while pos < win_end:
+        walk = _Window(buf, seg, win_start, first, ls, lineno)
+        events = list(seg.feed_lines(walk.lines()))
+        events.extend(seg.finish())
+        win_end = walk.end
+        target = next((ev for ev in events if lineno in ev.line_numbers), None)
+        yield target, (ls if target is None else walk.starts.get(target.line, ls)), ls
+
+
+class _Window:
+    """The lines of one window, fed to its segmenter from the event's first line on, up to the
+    line after which the event holding the hit is settled (``Segmenter.settled``): each line is
+    read once, and no further than the event reaches."""
+
+    __slots__ = ("buf", "seg", "start", "first", "ls", "lineno", "starts", "end")
+
+    def __init__(self, buf, seg: Segmenter, start: int, first: int, ls: int, lineno: int) -> None:
+        self.buf, self.seg, self.start, self.first, self.ls, self.lineno = buf, seg, start, first, ls, lineno
+        self.starts: dict[int, int] = {}  # line number -> the byte it starts at
+        self.end = start
+
+    def lines(self) -> Iterator[tuple[int, bytes]]:
+        buf, seg, ls, lineno, starts = self.buf, self.seg, self.ls, self.lineno, self.starts
+        pos, n, size, op = self.start, self.first, len(buf), None
+        while pos < size:
             starts[n] = pos
             raw, pos = _line_at(buf, pos)
-            events.extend(seg.feed(n, raw))
+            self.end = pos
+            yield n, raw  # (resumed once the segmenter has taken the line)
+            if n >= lineno:
+                if op is None or op.pieces is not None:  # a partial record's lines may join another event
+                    op = seg.holder(lineno)
+                if op is None or seg.settled(op, n) or pos - ls >= MAX_WALK_BYTES:
+                    return
             n += 1
-        events.extend(seg.finish())
-        target = next((ev for ev in events if lineno in ev.line_numbers), None)
-        yield target, (ls if target is None else starts.get(target.line, ls)), ls
 
 
 def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:

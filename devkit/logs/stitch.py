@@ -269,6 +269,30 @@ class Segmenter:
             out.append(self._finish(head))
         return out
 
+    def holder(self, lineno: int) -> _Open | None:
+        """What holds line ``lineno`` (fed already): its open event, or the partial record it is a
+        piece of; None once its event is out (finished)."""
+        for op in reversed(self._pending):
+            pieces = op.pieces
+            if pieces is not None:
+                if any(ln == lineno for ln, _, _ in pieces):
+                    return op
+            elif op.event.line_numbers[0] <= lineno and lineno in op.event.line_numbers:  # type: ignore[union-attr]
+                return op
+        return None
+
+    @staticmethod
+    def settled(op: _Open, lineno: int) -> bool:
+        """Can no line after ``lineno`` change ``op`` any more? A window ends where its event is
+        settled: the same event a full read gives, read no further than it must be."""
+        if op.closed:
+            return True
+        if op.pieces is not None:  # a partial record: once joined, it may still be continued
+            return False
+        if op.stream is not None:  # a stream continues within STREAM_GAP lines
+            return lineno - op.last_line > STREAM_GAP
+        return len(op.event.line_numbers) >= CONT_CAP  # type: ignore[union-attr]
+
     def finish(self) -> list[Event]:
         """End of input: everything still open is complete."""
         out = list(self._ready(None))

@@ -3,7 +3,7 @@
 ``scan_source`` finds the windows around all hits of a file and sorts their events by first
 line: a frequent ID in a 4 GB file is hundreds of thousands of events held at once. Here the
 events go out as soon as no later window can find one before them, which is known from how far
-back a window can reach: the walks in ``scan.window`` stop ``MAX_WALK_BYTES`` back, three times
+back a window can reach: the walks in ``scan.window_start`` stop ``MAX_WALK_BYTES`` back, three times
 at most, each overshooting by one line (a file is streamed only when the raw search saw no line
 of ``LONG_LINE`` or more, and no NUL byte, whose gaps a full read drops). So an event whose
 first line starts more than ``REACH`` bytes before the current hit's line can go.
