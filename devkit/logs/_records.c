@@ -1857,6 +1857,92 @@ rfc5424_parts(PyObject *Py_UNUSED(self), PyObject *line)
     return out;
 }
 
+/* -- detect: engine.Detector.parse's usual line ------------------------------------------------ */
+
+static PyObject *S_LASTGROUP = NULL; /* "lastgroup" */
+
+/* Detector.parse without its Python steps: the candidate set by (first character, literals
+ * present), its regex, the branch that matched, that format's record. What the definition does
+ * on a path left here (a key not seen yet, a format without a plan, a time that is not one) is
+ * left to it: NotImplemented. ``fast``: Detector.fast, key -> (regex.match, branch of each last
+ * group name, plans) or None (no candidate). */
+static PyObject *
+detect(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 4 || !PyDict_CheckExact(args[0]) || !PyTuple_CheckExact(args[1]) || !PyUnicode_Check(args[2]) ||
+        !PyDict_CheckExact(args[3])) {
+        PyErr_SetString(PyExc_TypeError, "detect(fast, literals, line, zone_cache)");
+        return NULL;
+    }
+    PyObject *fast = args[0], *literals = args[1], *line = args[2], *cache = args[3];
+    if (PyUnicode_GET_LENGTH(line) == 0)
+        Py_RETURN_NOTIMPLEMENTED; /* (the definition's line[0] raises) */
+    Py_ssize_t nlit = PyTuple_GET_SIZE(literals);
+    PyObject *key = PyTuple_New(1 + nlit);
+    if (key == NULL)
+        return NULL;
+    PyObject *first = PyUnicode_FromOrdinal(PyUnicode_READ_CHAR(line, 0));
+    if (first == NULL) {
+        Py_DECREF(key);
+        return NULL;
+    }
+    PyTuple_SET_ITEM(key, 0, first);
+    for (Py_ssize_t i = 0; i < nlit; i++) {
+        int has = PyUnicode_Contains(line, PyTuple_GET_ITEM(literals, i));
+        if (has < 0) {
+            Py_DECREF(key);
+            return NULL;
+        }
+        PyObject *b = has ? Py_True : Py_False;
+        Py_INCREF(b);
+        PyTuple_SET_ITEM(key, 1 + i, b);
+    }
+    PyObject *found = PyDict_GetItemWithError(fast, key); /* borrowed */
+    Py_DECREF(key);
+    if (found == NULL) {
+        if (PyErr_Occurred())
+            return NULL;
+        Py_RETURN_NOTIMPLEMENTED; /* a set not compiled yet */
+    }
+    if (found == Py_None)
+        Py_RETURN_NONE;
+    if (!PyTuple_CheckExact(found) || PyTuple_GET_SIZE(found) != 3) {
+        PyErr_SetString(PyExc_TypeError, "detect: Detector.fast holds (match, branch, plans)");
+        return NULL;
+    }
+    PyObject *m = PyObject_CallOneArg(PyTuple_GET_ITEM(found, 0), line);
+    if (m == NULL || m == Py_None)
+        return m;
+    PyObject *result = NULL, *name = PyObject_GetAttr(m, S_LASTGROUP);
+    if (name == NULL)
+        goto done;
+    PyObject *k = PyDict_GetItemWithError(PyTuple_GET_ITEM(found, 1), name); /* borrowed */
+    Py_DECREF(name);
+    if (k == NULL) {
+        if (!PyErr_Occurred())
+            result = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    PyObject *plans = PyTuple_GET_ITEM(found, 2);
+    Py_ssize_t at = PyLong_AsSsize_t(k);
+    if (at == -1 && PyErr_Occurred())
+        goto done;
+    if (!PyTuple_CheckExact(plans) || at < 0 || at >= PyTuple_GET_SIZE(plans) ||
+        PyTuple_GET_ITEM(plans, at) == Py_None) {
+        result = Py_NewRef(Py_NotImplemented);
+        goto done;
+    }
+    PyObject *targs[3] = {PyTuple_GET_ITEM(plans, at), m, cache};
+    result = text_record(NULL, targs, 3);
+    if (result == Py_None && at + 1 < PyTuple_GET_SIZE(plans)) { /* not a time: later formats may match */
+        Py_DECREF(result);
+        result = Py_NewRef(Py_NotImplemented);
+    }
+done:
+    Py_DECREF(m);
+    return result;
+}
+
 static PyMethodDef methods[] = {
     {"dump_json", dump_json, METH_O,
      "dump_json(obj) -> the JSON text render.dumps writes, or NotImplemented (ask the stdlib)"},
@@ -1878,6 +1964,8 @@ static PyMethodDef methods[] = {
      "iso_epoch(text, zone_cache) -> the time of an RFC 3339 stamp, None, or NotImplemented (ask Python)"},
     {"json_record", (PyCFunction)(void (*)(void))json_record, METH_FASTCALL,
      "json_record(plan, flat, line, zone_cache) -> Record, or NotImplemented (ask Python)"},
+    {"detect", (PyCFunction)(void (*)(void))detect, METH_FASTCALL,
+     "detect(fast, literals, line, zone_cache) -> engine.Detector.parse's Record, None, or NotImplemented"},
     {"text_record", (PyCFunction)(void (*)(void))text_record, METH_FASTCALL,
      "text_record(plan, match, zone_cache) -> Record, None (not a time) or NotImplemented (ask Python)"},
     {NULL, NULL, 0, NULL},
@@ -1898,7 +1986,8 @@ PyInit__records(void)
         (A_STREAM_MSG = PyUnicode_InternFromString("stream_msg")) == NULL ||
         (A_OPENS = PyUnicode_InternFromString("opens")) == NULL ||
         (S_ISO = PyUnicode_InternFromString("iso")) == NULL || (S_ERROR = PyUnicode_InternFromString("ERROR")) == NULL ||
-        (S_SLASH = PyUnicode_InternFromString("/")) == NULL || (S_LSTRIP = PyUnicode_InternFromString("lstrip")) == NULL)
+        (S_SLASH = PyUnicode_InternFromString("/")) == NULL ||
+        (S_LASTGROUP = PyUnicode_InternFromString("lastgroup")) == NULL || (S_LSTRIP = PyUnicode_InternFromString("lstrip")) == NULL)
         return NULL;
     struct { PyObject **at; const char *text; } names[] = {
         {&A_FIELDS, "fields"}, {&A_TS, "ts"}, {&A_TS_TEXT, "ts_text"}, {&A_MESSAGE, "message"}, {&A_LEVEL, "level"},

@@ -277,6 +277,39 @@ def test_text_record_is_its_definition():
     assert answered > 1000  # the C answered most lines itself (a test of it, not of the fallback)
 
 
+def test_detect_is_the_detectors_parse():
+    """A text line read by ``_records.detect`` is the record ``Detector.parse`` gives (formats
+    tried in order, a time that is not one passing the line on to the next format); where C has
+    no answer, it says so and the definition runs."""
+    from devkit.logs.formats import engine
+    from devkit.logs.formats.text import TEXT_FORMATS
+
+    if engine._detect is None:
+        pytest.skip("devkit.logs._records was not built: the Python definition is what runs")
+    rng = random.Random(23)
+    lines = [v for spec in TEXT_FORMATS for sample in spec.samples for v in _variants(sample.line.split("\n")[0], rng)]
+    lines += [ln for path in sorted(EXAMPLES.rglob("*.log")) for ln in path.read_text("utf-8", "replace").splitlines()]
+    lines += ["", " x", "é", "2026-11-20", "\x00", "[x] y", "<14>1 t h a p m - x"]
+    answered = 0
+    for utc in (True, False):
+        for line in lines:
+            zone = Zone.parse("UTC" if utc else "+05:30").at(1795132800.0)
+            want = _outcome(engine._parse_text_py, line, Zone.parse("UTC" if utc else "+05:30").at(1795132800.0))
+            assert _outcome(engine.parse_text, line, zone) == want, line
+            again = engine._detect(engine._FAST, engine._LITERALS, line, zone.cache)  # the caches are warm now
+            answered += again is not NotImplemented
+            assert again is NotImplemented or again == want, line
+    assert answered > len(lines)  # C answered most lines itself
+    # a first format whose time is not one passes the line on to the next one (no built-in pair does)
+    from devkit.logs.formats.spec import TextFormat
+
+    pair = engine.TextSet((TextFormat("stamped", r"{ts} (?P<msg>.*)"), TextFormat("any", r"(?P<msg>.*)", layout=None)))
+    line = "2026-11-20T09:00:61Z late"  # a 61st second
+    zone = Zone.parse("UTC")
+    assert pair.parse(line, zone).format == "any"
+    assert engine._detect({("2",): pair.fast}, (), line, zone.cache) is NotImplemented
+
+
 def test_timegm_is_the_calendar_modules():
     """timestamps.timegm stands in for calendar.timegm (which imports locale at start-up)."""
     import calendar

@@ -204,7 +204,7 @@ class TextSet:
     """Formats tried in order with one regex: an alternation, whose first matching branch is the
     first format in order that matches (as trying them one by one would give), in one C call."""
 
-    __slots__ = ("formats", "regex", "_rest", "_branch")
+    __slots__ = ("formats", "regex", "_rest", "_branch", "fast")
 
     def __init__(self, specs: tuple[TextFormat, ...]) -> None:
         branches = []
@@ -217,6 +217,7 @@ class TextSet:
             fmt.bind(self.regex, f"f{i}_")
         self._rest: dict[int, TextSet] = {}
         self._branch = {f"f{i}": i for i in range(len(specs))}  # the name of a match's last group -> its format
+        self.fast = (self.regex.match, self._branch, tuple(f.plan for f in self.formats))  # for _records.detect
 
     def parse(self, line: str, zone: Zone) -> Record | None:
         m = self.regex.match(line)
@@ -288,6 +289,7 @@ class Detector:
         self.specs = specs
         self.literals = tuple(sorted({s.contains for s in specs if s.contains}))
         self._sets: dict[tuple, TextSet | None] = {}
+        self.fast: dict[tuple, tuple | None] = {}  # the same sets as ``_records.detect`` reads them
         # (first character, literal present?, ...) as one expression: `lit in line` for each, no call per literal
         tests = "".join(f"{lit!r} in line, " for lit in self.literals)
         self._key: Callable[[str], tuple] = eval(f"lambda line: (line[0], {tests})")
@@ -303,6 +305,7 @@ class Detector:
         if found is False:
             specs = self.candidates(key[0], key[1:])
             found = self._sets[key] = TextSet(specs) if specs else None
+            self.fast[key] = None if found is None else found.fast
         return None if found is None else found.parse(line, zone)  # type: ignore[union-attr]
 
 
@@ -431,8 +434,22 @@ def parse_json(line: str, zone: Zone) -> Record | None:
     return None if obj is None else json_record(obj, line, zone)
 
 
-def parse_text(line: str, zone: Zone) -> Record | None:
+def _parse_text_py(line: str, zone: Zone) -> Record | None:
     return DETECTOR.parse(line, zone)
+
+
+def _parse_text_c(line: str, zone: Zone) -> Record | None:
+    """``DETECTOR.parse`` in one C call where it can (``_records.detect``), the rest by it."""
+    rec = _detect(_FAST, _LITERALS, line, zone.cache)
+    return DETECTOR.parse(line, zone) if rec is NotImplemented else rec
+
+
+try:
+    from devkit.logs._records import detect as _detect
+except ImportError:  # pragma: no cover
+    _detect = None
+_FAST, _LITERALS = DETECTOR.fast, DETECTOR.literals
+parse_text = _parse_text_py if _detect is None else _parse_text_c
 
 
 def parse_payload(line: str, zone: Zone) -> Record | None:
@@ -443,7 +460,11 @@ def parse_payload(line: str, zone: Zone) -> Record | None:
         rec = parse_json(line, zone)
         if rec is not None:
             return rec
-    return DETECTOR.parse(line, zone)  # (parse_text, one call less on every line)
+    if _detect is not None:  # (parse_text, one call less on every line)
+        rec = _detect(_FAST, _LITERALS, line, zone.cache)
+        if rec is not NotImplemented:
+            return rec
+    return DETECTOR.parse(line, zone)
 
 
 def payload_starts(line: str, zone: Zone) -> bool:
