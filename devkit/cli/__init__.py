@@ -6,7 +6,7 @@ Errors are turned into exit codes here and nowhere else: 0 ok, 1 nothing found o
 
 from __future__ import annotations
 
-from devkit.cli.imports import freeze_imports, gc_paused
+from devkit.cli.imports import gc_paused, tune_gc
 
 with gc_paused():  # importing click is most of start-up (devkit.cli.imports says why)
     import importlib
@@ -97,7 +97,7 @@ def cli(color: bool | None) -> None:
 
 def main(argv: list[str] | None = None) -> None:
     """Console-script entry point: quiet on a closed pipe (``devkit logs merge | head``)."""
-    freeze_imports()  # a devkit process: the collector never scans the imports (devkit.cli.imports)
+    tune_gc()  # a devkit process: the collector never scans the imports, and runs less often (devkit.cli.imports)
     if hasattr(signal, "SIGPIPE"):
         signal.signal(signal.SIGPIPE, signal.SIG_DFL)
     try:
