@@ -212,6 +212,20 @@ def test_stamp_traits_are_worked_out_when_asked():
         assert (ev.ts_naive, ev.ts_resolution) == (True, want[1])
 
 
+def test_an_event_is_pickled_slot_for_slot():
+    """Events cross processes (a streamed search's shares, gathered results): every slot comes
+    back, a normalised ``None`` stays ``None`` and what is not normalised yet stays owed."""
+    from devkit.logs.event import _UNSET
+
+    ev = Event("a.log", [3, 5], [b"x", b"y"], "oslo", 1.5, "ERROR", "svc", "m", "tb", {"request_id": "r-1"}, 2,
+               True, None, 503, 0.25, True, 0.001, "cri", "2026-11-20 09:14:03.120")
+    again = pickle.loads(pickle.dumps(ev, pickle.HIGHEST_PROTOCOL))
+    assert [getattr(again, name) for name in Event.__slots__] == [getattr(ev, name) for name in Event.__slots__]
+    assert again._correlation_id is _UNSET and again.correlation_id == "r-1"
+    ev.correlation_id = None
+    assert pickle.loads(pickle.dumps(ev)).correlation_id is None
+
+
 def test_a_classifier_peels_what_peel_does():
     zone = Zone(timezone.utc)
     lines = [s.line for w in WRAPPERS for s in w.samples]
