@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 
 from devkit.lazyre import lazy
-from devkit.logs.formats.engine import parse_payload, payload_starts
+from devkit.logs.formats.engine import parse_payload
 from devkit.logs.formats.record import Record
 from devkit.logs.timestamps import Zone, stamp_traits
 from devkit.logs.wrappers import ALWAYS, Peeled, Wrapper, peel
@@ -146,11 +146,6 @@ class Classifier:
 
     def __call__(self, raw: bytes) -> Record | None:
         return self.text(raw.decode("utf-8", "replace"))
-
-    def starts(self, raw: bytes) -> bool:
-        """Does this line start a record (``self(raw) is not None``), at less cost."""
-        line = raw.decode("utf-8", "replace")
-        return peel(line, self.zone, self.wrappers, self._peelers) is not None or payload_starts(line, self.zone)
 
     def join(self, pieces: list[Record]) -> Record:
         """Partial pieces and the piece that ends them, as the one record they were written as."""

@@ -428,10 +428,6 @@ class _CachedClassifier:
         self.seen: dict[bytes, Record | None] = {}
         self.join = cls.join
 
-    def starts(self, raw: bytes) -> bool:
-        seen = self.seen
-        return seen[raw] is not None if raw in seen else self.cls.starts(raw)
-
     def __call__(self, raw: bytes) -> Record | None:
         seen = self.seen
         if raw in seen:

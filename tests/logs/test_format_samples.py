@@ -5,6 +5,7 @@ devkit/logs/wrappers.py); this test picks them up without being told.
 """
 
 import calendar
+import re
 from pathlib import Path
 
 import pytest
@@ -104,25 +105,25 @@ def test_otel_console_exporter_block_is_one_record_and_its_0x_id_is_the_plain_id
     assert second.message == "INFO next record" or second.level == "INFO"
 
 
-def _every_sample_line():
-    for definition in (*FORMATS, *WRAPPERS):
-        for sample in definition.samples:
-            yield from sample.line.split("\n")
-    for path in sorted((Path(__file__).parents[2] / "examples").rglob("*.log")):
-        yield from path.read_text(errors="replace").splitlines()[:200]
+@pytest.mark.parametrize("definition", [d for d in (*FORMATS, *WRAPPERS) if any(re.search(r"\w{4,}", s.line) for s in d.samples)],
+                         ids=lambda d: d.name)
+def test_a_window_around_any_sample_line_is_the_full_reads_event(tmp_path, definition):
+    """A definition's samples (multi-line records, split tracebacks) twice over, each line
+    followed by an unwrapped traceback, searched for a word of every line: the window around
+    each hit, read until the segmenter says its event is settled, gives the events a full read
+    of the file gives."""
+    from devkit.logs.match import PatternMatcher
+    from devkit.logs.trace import merge, search
 
-
-def test_starts_says_what_classifying_says():
-    """The walk to an event's end asks only "does this line start a record": the cheap answer
-    must be the full classifier's, for every sample line, the examples and JSON look-alikes."""
-    from devkit.logs.wrappers import ALWAYS
-
-    cls = Classifier(ZONE, ALWAYS + tuple(w for w in WRAPPERS if w.ambiguous))
-    plain = Classifier(ZONE)
-    lines = [*_every_sample_line(), "{", "{}", "{not json", "[1, 2]", '{"a": 1} trailing', "  {\"x\": 1}", "",
-             "\t", "}", '{"message": "x", "nested": {"deep": [1, {"k": null}]}}', "{" * 5000]
-    assert len(lines) > 200
-    for c in (cls, plain):
-        for line in lines:
-            raw = line.encode()
-            assert c.starts(raw) == (c(raw) is not None), line[:200]
+    traceback = ["Traceback (most recent call last):", '  File "svc/pay.py", line 7, in charge',
+                 "ValueError: declined"]
+    lines = [x for sample in definition.samples for ln in sample.line.split("\n") for x in (ln, *traceback)] * 2
+    path = tmp_path / "sample.log"
+    path.write_text("\n".join(lines) + "\n")
+    full = list(merge([str(path)], zone=ZONE).events)
+    words = {max(re.findall(r"\w{4,}", ln) or [""], key=len) for ln in lines} - {""}
+    for word in sorted(words):
+        matcher = PatternMatcher(word, fixed=True)
+        fast = search([str(path)], matcher, query=word, zone=ZONE).events
+        want = [e for e in full if matcher.matches(e)]
+        assert [(e.line_numbers, e.text) for e in fast] == [(e.line_numbers, e.text) for e in want], word

@@ -467,16 +467,6 @@ def parse_payload(line: str, zone: Zone) -> Record | None:
     return DETECTOR.parse(line, zone)
 
 
-def payload_starts(line: str, zone: Zone) -> bool:
-    """Would ``parse_payload`` give a record? The same answer without building a JSON record
-    (every JSON object is one): what a walk to the end of an event asks of the next line."""
-    if not line or line[0] in " \t":
-        return False
-    if line[0] == "{" and load_json(line) is not None:
-        return True
-    return parse_text(line, zone) is not None
-
-
 Parser = Callable[[str, Zone], "Record | None"]
-__all__ = ["flatten", "traceback_text", "parse_payload", "payload_starts", "parse_json", "parse_text", "json_record",
+__all__ = ["flatten", "traceback_text", "parse_payload", "parse_json", "parse_text", "json_record",
            "load_json", "JSON", "LAYOUTS"]
