@@ -9,6 +9,7 @@
  */
 #define PY_SSIZE_T_CLEAN
 #include <Python.h>
+#include <structmember.h>
 #include <math.h>
 #include <stdint.h>
 #include <string.h>
@@ -580,6 +581,74 @@ run_hooks(PyObject *hooks, PyObject *rec, PyObject *m)
     return 0;
 }
 
+/* -- a Record without its __init__ ----------------------------------------------------------- */
+
+/* Record.__slots__ in order, and what Record.__init__ sets where no argument is given. */
+static const char *const R_NAMES[] = {"format", "ts", "level", "message", "fields", "service", "traceback", "stream",
+                                      "stream_msg", "opens", "ts_text", "wrapper", "partial", "status", "duration",
+                                      "block", "fallback_level", "frame"};
+#define R_SLOTS ((Py_ssize_t)(sizeof R_NAMES / sizeof R_NAMES[0]))
+static PyTypeObject *r_type = NULL; /* the Record class whose slot offsets are known */
+static Py_ssize_t r_offset[sizeof R_NAMES / sizeof R_NAMES[0]];
+
+/* Learn where ``type`` keeps each slot: 1 when it is Record's layout (its __slots__ exactly
+ * R_NAMES, each an object member of its own), 0 when not (then its __init__ is called). */
+static int
+record_layout(PyObject *type)
+{
+    if ((PyObject *)r_type == type)
+        return 1;
+    if (!PyType_Check(type))
+        return 0;
+    PyTypeObject *tp = (PyTypeObject *)type;
+    PyObject *slots = PyDict_GetItemString(tp->tp_dict, "__slots__"); /* borrowed */
+    if (slots == NULL || !PyTuple_Check(slots) || PyTuple_GET_SIZE(slots) != R_SLOTS)
+        return 0;
+    Py_ssize_t offsets[sizeof R_NAMES / sizeof R_NAMES[0]];
+    for (Py_ssize_t i = 0; i < R_SLOTS; i++) {
+        PyObject *name = PyTuple_GET_ITEM(slots, i);
+        if (!PyUnicode_Check(name) || PyUnicode_CompareWithASCIIString(name, R_NAMES[i]) != 0)
+            return 0;
+        PyObject *d = PyDict_GetItem(tp->tp_dict, name); /* borrowed */
+        if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type))
+            return 0;
+        PyMemberDef *member = ((PyMemberDescrObject *)d)->d_member;
+        if (member->type != T_OBJECT_EX || (member->flags & READONLY))
+            return 0;
+        offsets[i] = member->offset;
+    }
+    memcpy(r_offset, offsets, sizeof offsets);
+    Py_INCREF(type);
+    Py_XDECREF(r_type);
+    r_type = tp;
+    return 1;
+}
+
+/* ``type(*args)`` for Record: what its __init__ would set (defaults for the slots after the
+ * ``n`` given, a new dict for fields=None), stored straight into the slots. */
+static PyObject *
+new_record(PyObject *type, PyObject *const *args, Py_ssize_t n)
+{
+    if (n > R_SLOTS || !record_layout(type))
+        return PyObject_Vectorcall(type, args, n, NULL);
+    PyObject *rec = r_type->tp_alloc(r_type, 0);
+    if (rec == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < R_SLOTS; i++) {
+        PyObject *v = i < n ? args[i] : (i == 3 ? S_EMPTY : (i == 9 || i == 12 || i == 15) ? Py_False : Py_None);
+        if (i == 4 && v == Py_None) {
+            if ((v = PyDict_New()) == NULL) {
+                Py_DECREF(rec);
+                return NULL;
+            }
+        } else {
+            Py_INCREF(v);
+        }
+        *(PyObject **)((char *)rec + r_offset[i]) = v;
+    }
+    return rec;
+}
+
 static PyObject *
 text_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
 {
@@ -693,7 +762,7 @@ text_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
     {
         PyObject *call[11] = {PyTuple_GET_ITEM(plan, P_NAME), ts, level, msg, fields, Py_None, Py_None,
                               Py_None, Py_None, Py_True, ts_text};
-        if ((rec = PyObject_Vectorcall(PyTuple_GET_ITEM(plan, P_RECORD), call, 11, NULL)) == NULL)
+        if ((rec = new_record(PyTuple_GET_ITEM(plan, P_RECORD), call, 11)) == NULL)
             goto done;
     }
     PyObject *status = PyTuple_GET_ITEM(plan, P_STATUS);
@@ -1020,7 +1089,7 @@ json_record(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
                               flat, service ? service : Py_None, tb ? tb : Py_None, Py_None, Py_None, Py_True,
                               ts_text, Py_None, Py_False, status ? status : Py_None,
                               duration ? duration : Py_None};
-        if ((rec = PyObject_Vectorcall(PyTuple_GET_ITEM(plan, J_RECORD), call, 15, NULL)) == NULL)
+        if ((rec = new_record(PyTuple_GET_ITEM(plan, J_RECORD), call, 15)) == NULL)
             goto done;
     }
     if (run_hooks(PyTuple_GET_ITEM(plan, J_HOOKS), rec, Py_None) < 0)

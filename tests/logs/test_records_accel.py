@@ -324,6 +324,28 @@ def test_detect_is_the_detectors_parse():
     assert engine._detect({("2",): pair.fast}, (), line, zone.cache) is NotImplemented
 
 
+def test_a_record_from_c_is_the_one_its_init_makes(monkeypatch):
+    """The C builders fill a Record's slots without calling ``Record.__init__``: what they make is
+    what ``__init__`` would have made from the same arguments (its defaults included)."""
+    from devkit.logs.formats import engine
+    from devkit.logs.formats.record import Record
+
+    if engine._text_record is None:
+        pytest.skip("devkit.logs._records was not built: the Python definition is what runs")
+    zone = Zone.parse("UTC")
+    lines = ["2026-11-20 09:14:03.120 31 ERROR scheduler.manager [req-1 - - - - -] failed",
+             "f94b8e724c3e1aa28236a4340482473b - 2026-11-20 09:14:03,120 - log.py - f - hello",
+             '{"message": "m", "@timestamp": "2026-11-20T09:14:03.120Z", "level": "error", "status": 502}']
+    want = [engine.parse_payload(line, zone) for line in lines]  # (fills the minute cache)
+    calls = []
+    real_init = Record.__init__
+    monkeypatch.setattr(Record, "__init__", lambda self, *a, **k: calls.append(a) or real_init(self, *a, **k))
+    got = [engine.parse_payload(line, zone) for line in lines]
+    assert calls == [] and all(type(r) is Record for r in got)
+    assert got == want and all(isinstance(r.fields, dict) for r in got)
+    assert [(r.partial, r.block, r.frame, r.wrapper) for r in got] == [(False, False, None, None)] * 3
+
+
 def test_timegm_is_the_calendar_modules():
     """timestamps.timegm stands in for calendar.timegm (which imports locale at start-up)."""
     import calendar
