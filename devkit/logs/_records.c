@@ -581,33 +581,46 @@ run_hooks(PyObject *hooks, PyObject *rec, PyObject *m)
     return 0;
 }
 
-/* -- a Record without its __init__ ----------------------------------------------------------- */
+/* -- records and events without their __init__ ------------------------------------------------ */
 
-/* Record.__slots__ in order, and what Record.__init__ sets where no argument is given. */
+/* A slotted class's layout: where each of its slots (in __slots__ order) is kept. */
+typedef struct {
+    PyTypeObject *type; /* the class the offsets are of, once learnt */
+    const char *const *names;
+    Py_ssize_t n;
+    Py_ssize_t offset[24];
+} Layout;
+
+#define SLOT(obj, layout, i) (*(PyObject **)((char *)(obj) + (layout)->offset[i]))
+
+/* Record.__slots__ and Event.__slots__, in order. */
 static const char *const R_NAMES[] = {"format", "ts", "level", "message", "fields", "service", "traceback", "stream",
                                       "stream_msg", "opens", "ts_text", "wrapper", "partial", "status", "duration",
                                       "block", "fallback_level", "frame"};
-#define R_SLOTS ((Py_ssize_t)(sizeof R_NAMES / sizeof R_NAMES[0]))
-static PyTypeObject *r_type = NULL; /* the Record class whose slot offsets are known */
-static Py_ssize_t r_offset[sizeof R_NAMES / sizeof R_NAMES[0]];
+static const char *const E_NAMES[] = {"source", "line_numbers", "raw", "format", "ts", "level", "service", "message",
+                                      "traceback", "fields", "source_index", "ts_inherited", "_correlation_id",
+                                      "_status", "_duration", "_naive", "_resolution", "_stamp", "wrapper"};
+static Layout R_LAYOUT = {NULL, R_NAMES, sizeof R_NAMES / sizeof R_NAMES[0], {0}};
+static Layout E_LAYOUT = {NULL, E_NAMES, sizeof E_NAMES / sizeof E_NAMES[0], {0}};
+static PyObject *F_ZERO = NULL; /* 0.0, Event's ts_resolution default */
 
-/* Learn where ``type`` keeps each slot: 1 when it is Record's layout (its __slots__ exactly
- * R_NAMES, each an object member of its own), 0 when not (then its __init__ is called). */
+/* Learn where ``type`` keeps each slot: 1 when its __slots__ are exactly ``l->names``, each an
+ * object member of its own; 0 when not (then the class is called, its __init__ runs). */
 static int
-record_layout(PyObject *type)
+learn_layout(Layout *l, PyObject *type)
 {
-    if ((PyObject *)r_type == type)
+    if ((PyObject *)l->type == type)
         return 1;
     if (!PyType_Check(type))
         return 0;
     PyTypeObject *tp = (PyTypeObject *)type;
     PyObject *slots = PyDict_GetItemString(tp->tp_dict, "__slots__"); /* borrowed */
-    if (slots == NULL || !PyTuple_Check(slots) || PyTuple_GET_SIZE(slots) != R_SLOTS)
+    if (slots == NULL || !PyTuple_Check(slots) || PyTuple_GET_SIZE(slots) != l->n)
         return 0;
-    Py_ssize_t offsets[sizeof R_NAMES / sizeof R_NAMES[0]];
-    for (Py_ssize_t i = 0; i < R_SLOTS; i++) {
+    Py_ssize_t offsets[24];
+    for (Py_ssize_t i = 0; i < l->n; i++) {
         PyObject *name = PyTuple_GET_ITEM(slots, i);
-        if (!PyUnicode_Check(name) || PyUnicode_CompareWithASCIIString(name, R_NAMES[i]) != 0)
+        if (!PyUnicode_Check(name) || PyUnicode_CompareWithASCIIString(name, l->names[i]) != 0)
             return 0;
         PyObject *d = PyDict_GetItem(tp->tp_dict, name); /* borrowed */
         if (d == NULL || !Py_IS_TYPE(d, &PyMemberDescr_Type))
@@ -617,10 +630,9 @@ record_layout(PyObject *type)
             return 0;
         offsets[i] = member->offset;
     }
-    memcpy(r_offset, offsets, sizeof offsets);
+    memcpy(l->offset, offsets, sizeof offsets);
     Py_INCREF(type);
-    Py_XDECREF(r_type);
-    r_type = tp;
+    Py_XSETREF(l->type, tp);
     return 1;
 }
 
@@ -629,12 +641,13 @@ record_layout(PyObject *type)
 static PyObject *
 new_record(PyObject *type, PyObject *const *args, Py_ssize_t n)
 {
-    if (n > R_SLOTS || !record_layout(type))
+    Layout *l = &R_LAYOUT;
+    if (n > l->n || !learn_layout(l, type))
         return PyObject_Vectorcall(type, args, n, NULL);
-    PyObject *rec = r_type->tp_alloc(r_type, 0);
+    PyObject *rec = l->type->tp_alloc(l->type, 0);
     if (rec == NULL)
         return NULL;
-    for (Py_ssize_t i = 0; i < R_SLOTS; i++) {
+    for (Py_ssize_t i = 0; i < l->n; i++) {
         PyObject *v = i < n ? args[i] : (i == 3 ? S_EMPTY : (i == 9 || i == 12 || i == 15) ? Py_False : Py_None);
         if (i == 4 && v == Py_None) {
             if ((v = PyDict_New()) == NULL) {
@@ -644,9 +657,55 @@ new_record(PyObject *type, PyObject *const *args, Py_ssize_t n)
         } else {
             Py_INCREF(v);
         }
-        *(PyObject **)((char *)rec + r_offset[i]) = v;
+        SLOT(rec, l, i) = v;
     }
     return rec;
+}
+
+/* stitch._event_of_py without its Python steps: the event a record opens, its slots filled as
+ * Event.__init__ fills them. Called as event_of(fallback, Event, unset, rec, source, linenos,
+ * raws, service, index); ``fallback`` (the definition) makes it when a layout is not the known one. */
+static PyObject *
+event_of(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
+{
+    if (nargs != 9) {
+        PyErr_SetString(PyExc_TypeError, "event_of(fallback, Event, unset, rec, source, linenos, raws, service, index)");
+        return NULL;
+    }
+    PyObject *rec = args[3];
+    Layout *r = &R_LAYOUT, *e = &E_LAYOUT;
+    if (!learn_layout(r, (PyObject *)Py_TYPE(rec)) || !learn_layout(e, args[1]))
+        return PyObject_Vectorcall(args[0], args + 3, 6, NULL);
+    for (Py_ssize_t i = 0; i < r->n; i++)
+        if (SLOT(rec, r, i) == NULL) /* a slot never set: the definition raises as it should */
+            return PyObject_Vectorcall(args[0], args + 3, 6, NULL);
+    PyObject *service = SLOT(rec, r, 5), *ts_text = SLOT(rec, r, 10), *status = SLOT(rec, r, 13);
+    PyObject *duration = SLOT(rec, r, 14), *fields = SLOT(rec, r, 4), *unset = args[2];
+    int has_service = PyObject_IsTrue(service);
+    int has_text = PyObject_IsTrue(ts_text);
+    if (has_service < 0 || has_text < 0)
+        return NULL;
+    PyObject *values[19] = {
+        args[4], args[5], args[6], SLOT(rec, r, 0), SLOT(rec, r, 1), SLOT(rec, r, 2), has_service ? service : args[7],
+        SLOT(rec, r, 3), SLOT(rec, r, 6), fields, args[8], Py_False, unset, status == Py_None ? unset : status,
+        duration == Py_None ? unset : duration, Py_False, F_ZERO,
+        SLOT(rec, r, 1) == Py_None || !has_text ? Py_None : ts_text, SLOT(rec, r, 11)};
+    PyObject *ev = e->type->tp_alloc(e->type, 0);
+    if (ev == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < e->n; i++) {
+        PyObject *v = values[i];
+        if (i == 9 && v == Py_None) {
+            if ((v = PyDict_New()) == NULL) {
+                Py_DECREF(ev);
+                return NULL;
+            }
+        } else {
+            Py_INCREF(v);
+        }
+        SLOT(ev, e, i) = v;
+    }
+    return ev;
 }
 
 static PyObject *
@@ -2033,6 +2092,8 @@ static PyMethodDef methods[] = {
      "iso_epoch(text, zone_cache) -> the time of an RFC 3339 stamp, None, or NotImplemented (ask Python)"},
     {"json_record", (PyCFunction)(void (*)(void))json_record, METH_FASTCALL,
      "json_record(plan, flat, line, zone_cache) -> Record, or NotImplemented (ask Python)"},
+    {"event_of", (PyCFunction)(void (*)(void))event_of, METH_FASTCALL,
+     "event_of(fallback, Event, unset, rec, source, linenos, raws, service, index) -> stitch._event_of_py's Event"},
     {"detect", (PyCFunction)(void (*)(void))detect, METH_FASTCALL,
      "detect(fast, literals, line, zone_cache) -> engine.Detector.parse's Record, None, or NotImplemented"},
     {"text_record", (PyCFunction)(void (*)(void))text_record, METH_FASTCALL,
@@ -2056,7 +2117,7 @@ PyInit__records(void)
         (A_OPENS = PyUnicode_InternFromString("opens")) == NULL ||
         (S_ISO = PyUnicode_InternFromString("iso")) == NULL || (S_ERROR = PyUnicode_InternFromString("ERROR")) == NULL ||
         (S_SLASH = PyUnicode_InternFromString("/")) == NULL ||
-        (S_LASTGROUP = PyUnicode_InternFromString("lastgroup")) == NULL || (S_LSTRIP = PyUnicode_InternFromString("lstrip")) == NULL)
+        (S_LASTGROUP = PyUnicode_InternFromString("lastgroup")) == NULL || (F_ZERO = PyFloat_FromDouble(0.0)) == NULL || (S_LSTRIP = PyUnicode_InternFromString("lstrip")) == NULL)
         return NULL;
     struct { PyObject **at; const char *text; } names[] = {
         {&A_FIELDS, "fields"}, {&A_TS, "ts"}, {&A_TS_TEXT, "ts_text"}, {&A_MESSAGE, "message"}, {&A_LEVEL, "level"},

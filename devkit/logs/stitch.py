@@ -9,9 +9,10 @@ the fast windowed search agrees with a full read.
 from __future__ import annotations
 
 from collections import deque
+from functools import partial
 from typing import Callable, Iterable, Iterator, Sequence
 
-from devkit.logs.event import Event
+from devkit.logs.event import _UNSET, Event
 from devkit.logs.formats.engine import json_record, load_json
 from devkit.logs.formats.record import Record
 from devkit.logs.rules import (
@@ -40,13 +41,21 @@ def classify(raw: bytes, zone: Zone) -> Record | None:
     return Classifier(zone).text(decode(raw))
 
 
-def _event_of(rec: Record, source: str, linenos: list[int], raws: list[bytes], service: str | None,
-              index: int) -> Event:
+def _event_of_py(rec: Record, source: str, linenos: list[int], raws: list[bytes], service: str | None,
+                 index: int) -> Event:
     """The event a record opens (positional arguments cost less, once per event); the traits of
     its stamp wait in it until asked (``Event.stamp_from``)."""
     return Event(source, linenos, raws, rec.format, rec.ts, rec.level, rec.service or service, rec.message,
                  rec.traceback, rec.fields, index, False, None, rec.status, rec.duration, False, 0.0, rec.wrapper,
                  None if rec.ts is None else rec.ts_text or None)
+
+
+try:  # the optional C accelerator: the same event, its slots filled without Event.__init__
+    from devkit.logs._records import event_of as _event_of_c
+except ImportError:  # pragma: no cover
+    _event_of = _event_of_py
+else:
+    _event_of = partial(_event_of_c, _event_of_py, Event, _UNSET)
 
 
 class _Open:

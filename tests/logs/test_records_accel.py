@@ -346,6 +346,29 @@ def test_a_record_from_c_is_the_one_its_init_makes(monkeypatch):
     assert [(r.partial, r.block, r.frame, r.wrapper) for r in got] == [(False, False, None, None)] * 3
 
 
+def test_an_event_from_c_is_the_definitions():
+    """``stitch._event_of`` (C) makes the event ``_event_of_py`` makes, slot for slot, from the
+    records of every sample and example line, wrapped or not, with and without a service."""
+    from devkit.logs import stitch
+    from devkit.logs.formats.jsonlines import JSON_FORMATS
+    from devkit.logs.formats.text import TEXT_FORMATS
+
+    if stitch._event_of is stitch._event_of_py:
+        pytest.skip("devkit.logs._records was not built: the Python definition is what runs")
+    cls = Classifier(Zone.parse("UTC"), ALWAYS + tuple(w for w in WRAPPERS if w.ambiguous))
+    lines = [ln for d in (*TEXT_FORMATS, *JSON_FORMATS, *WRAPPERS) for smp in d.samples for ln in smp.line.split("\n")]
+    lines += [ln for path in sorted(EXAMPLES.rglob("*.log")) for ln in path.read_text("utf-8", "replace").splitlines()]
+    records = [r for r in map(cls.text, lines) if r is not None]
+    records[0].service, records[1].ts_text, records[2].fields = "", "", None  # odd values __init__ handles too
+    records[3].ts, records[3].ts_text = None, "2026-11-20"  # a stamp without a time: no stamp
+    assert len(records) > 500
+    for rec in records:
+        for service in (None, "svc"):
+            args = (rec, "a.log", [7], [b"raw"], service, 3)
+            got, want = stitch._event_of(*args), stitch._event_of_py(*args)
+            assert [getattr(got, n) for n in Event.__slots__] == [getattr(want, n) for n in Event.__slots__], rec
+
+
 def test_timegm_is_the_calendar_modules():
     """timestamps.timegm stands in for calendar.timegm (which imports locale at start-up)."""
     import calendar
