@@ -636,30 +636,41 @@ learn_layout(Layout *l, PyObject *type)
     return 1;
 }
 
-/* ``type(*args)`` for Record: what its __init__ would set (defaults for the slots after the
- * ``n`` given, a new dict for fields=None), stored straight into the slots. */
+/* A new object of the learnt class ``l->type`` holding ``values`` in its slots (new references
+ * taken), a new dict where slot ``fields_at`` would hold None (__init__'s ``fields or {}``). */
+static PyObject *
+filled(Layout *l, PyObject *const *values, Py_ssize_t fields_at)
+{
+    PyObject *obj = l->type->tp_alloc(l->type, 0);
+    if (obj == NULL)
+        return NULL;
+    for (Py_ssize_t i = 0; i < l->n; i++) {
+        PyObject *v = values[i];
+        if (i == fields_at && v == Py_None) {
+            if ((v = PyDict_New()) == NULL) {
+                Py_DECREF(obj);
+                return NULL;
+            }
+        } else {
+            Py_INCREF(v);
+        }
+        SLOT(obj, l, i) = v;
+    }
+    return obj;
+}
+
+/* ``type(*args)`` for Record: what its __init__ would set (its defaults for the slots after the
+ * ``n`` given), stored straight into the slots. */
 static PyObject *
 new_record(PyObject *type, PyObject *const *args, Py_ssize_t n)
 {
     Layout *l = &R_LAYOUT;
     if (n > l->n || !learn_layout(l, type))
         return PyObject_Vectorcall(type, args, n, NULL);
-    PyObject *rec = l->type->tp_alloc(l->type, 0);
-    if (rec == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < l->n; i++) {
-        PyObject *v = i < n ? args[i] : (i == 3 ? S_EMPTY : (i == 9 || i == 12 || i == 15) ? Py_False : Py_None);
-        if (i == 4 && v == Py_None) {
-            if ((v = PyDict_New()) == NULL) {
-                Py_DECREF(rec);
-                return NULL;
-            }
-        } else {
-            Py_INCREF(v);
-        }
-        SLOT(rec, l, i) = v;
-    }
-    return rec;
+    PyObject *values[sizeof R_NAMES / sizeof R_NAMES[0]];
+    for (Py_ssize_t i = 0; i < l->n; i++)
+        values[i] = i < n ? args[i] : (i == 3 ? S_EMPTY : (i == 9 || i == 12 || i == 15) ? Py_False : Py_None);
+    return filled(l, values, 4);
 }
 
 /* stitch._event_of_py without its Python steps: the event a record opens, its slots filled as
@@ -690,22 +701,7 @@ event_of(PyObject *Py_UNUSED(self), PyObject *const *args, Py_ssize_t nargs)
         SLOT(rec, r, 3), SLOT(rec, r, 6), fields, args[8], Py_False, unset, status == Py_None ? unset : status,
         duration == Py_None ? unset : duration, Py_False, F_ZERO,
         SLOT(rec, r, 1) == Py_None || !has_text ? Py_None : ts_text, SLOT(rec, r, 11)};
-    PyObject *ev = e->type->tp_alloc(e->type, 0);
-    if (ev == NULL)
-        return NULL;
-    for (Py_ssize_t i = 0; i < e->n; i++) {
-        PyObject *v = values[i];
-        if (i == 9 && v == Py_None) {
-            if ((v = PyDict_New()) == NULL) {
-                Py_DECREF(ev);
-                return NULL;
-            }
-        } else {
-            Py_INCREF(v);
-        }
-        SLOT(ev, e, i) = v;
-    }
-    return ev;
+    return filled(e, values, 9);
 }
 
 static PyObject *
