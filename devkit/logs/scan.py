@@ -501,19 +501,31 @@ class _Window:
         self.end = start
 
     def lines(self) -> Iterator[tuple[int, bytes]]:
+        """Once the hit's event is a stream's, lines without that stream's marker are not fed: no
+        other stream's line (nor an unwrapped one) can change a stream's event, only events after
+        it, which the window does not keep."""
         buf, seg, ls, lineno, starts = self.buf, self.seg, self.ls, self.lineno, self.starts
-        pos, n, size, op = self.start, self.first, len(buf), None
+        pos, n, size, op, marker, hit = self.start, self.first, len(buf), None, None, b""
         while pos < size:
-            starts[n] = pos
-            raw, pos = _line_at(buf, pos)
-            self.end = pos
-            yield n, raw  # (resumed once the segmenter has taken the line)
+            raw, nxt = _line_at(buf, pos)
+            if marker is None or marker in raw:
+                starts[n] = pos
+                yield n, raw  # (resumed once the segmenter has taken the line)
+            pos = self.end = nxt
             if n >= lineno:
+                if n == lineno:
+                    hit = raw
                 if op is None or op.pieces is not None:  # a partial record's lines may join another event
                     op = seg.holder(lineno)
+                    marker = None if op is None or op.pieces is not None else self._marker(op, hit)
                 if op is None or seg.settled(op, n) or pos - ls >= MAX_WALK_BYTES:
                     return
             n += 1
+
+    def _marker(self, op, hit: bytes) -> bytes | None:
+        """The bytes every line of the stream ``op`` is an event of holds (None: not a stream's)."""
+        rec = self.seg.classify(hit)  # (the cached record of the hit's line)
+        return _marker(rec) if rec is not None and rec.stream is not None and rec.stream == op.stream else None
 
 
 def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
