@@ -9,8 +9,9 @@ own objects are scanned. Imported as a library (tests, ``CliRunner``) nothing is
 
 A search or a merge then makes millions of short-lived objects (records, events, their dicts),
 nearly all freed by their reference counts, few in cycles: a young collection every 700 of them
-(Python's default) cost a dense trace about 10% of its time (trace POZ-2 on the benchmark corpus:
-1.99 s -> 1.81 s with one every 50,000; a merge the same). So ``main`` collects less often.
+(Python's default) cost a dense trace about 9% of its time (trace POZ-2 --json on the benchmark
+corpus, three alternating runs: 1.96-2.09 s, against 1.71-1.87 s with one every 50,000; a merge
+was unchanged). So ``main`` collects less often.
 """
 
 from __future__ import annotations

@@ -523,9 +523,10 @@ class _Window:
             n += 1
 
     def _marker(self, op, hit: bytes) -> bytes | None:
-        """The bytes every line of the stream ``op`` is an event of holds (None: not a stream's)."""
+        """The bytes every line of the stream holds whose event ``op`` (the hit's) is, read off the
+        hit's own line; None when that event is not a stream's."""
         rec = self.seg.classify(hit)  # (the cached record of the hit's line)
-        return _marker(rec) if rec is not None and rec.stream is not None and rec.stream == op.stream else None
+        return _marker(rec) if rec is not None and op.stream is not None and rec.stream == op.stream else None
 
 
 def scan_buffer(buf, reading: Reading, matcher: Matcher) -> list[Event]:
