@@ -324,6 +324,49 @@ def test_detect_is_the_detectors_parse():
     assert engine._detect({("2",): pair.fast}, (), line, zone.cache) is NotImplemented
 
 
+def test_a_set_read_format_by_format_is_its_alternation():
+    """Before a candidate set's alternation is compiled (its first ``TRIALS`` lines), its formats
+    are tried one by one: every line reads as the compiled alternation reads it, and C is only
+    handed the set once it is compiled."""
+    from devkit.logs.formats import engine
+    from devkit.logs.formats.spec import TextFormat
+    from devkit.logs.formats.text import TEXT_FORMATS
+
+    rng = random.Random(29)
+    lines = [v for spec in TEXT_FORMATS for sample in spec.samples for v in _variants(sample.line.split("\n")[0], rng)]
+    lines += [ln for path in sorted(EXAMPLES.rglob("*.log")) for ln in path.read_text("utf-8", "replace").splitlines()]
+    detector = engine.Detector(TEXT_FORMATS)
+    by_key: dict[tuple, list[str]] = {}
+    for line in lines:
+        if line and line[0] not in " \t{":
+            by_key.setdefault(detector._key(line), []).append(line)
+    compared = 0
+    for key, group in by_key.items():
+        specs = detector.candidates(key[0], key[1:])
+        if not specs:
+            continue
+        compiled, tried = engine.TextSet(specs), engine.TextSet(specs, trials=len(group) * 2)
+        for tz in ("UTC", "+05:30"):
+            for line in group:
+                zone = Zone.parse(tz).at(1795132800.0)
+                assert _outcome(tried.parse, line, zone) == _outcome(compiled.parse, line, zone), line
+                compared += 1
+        assert tried.regex is None and compiled.regex is not None
+    assert compared > 2000
+    pair = (TextFormat("stamped", r"{ts} (?P<msg>.*)"), TextFormat("any", r"(?P<msg>.*)", layout=None))
+    assert engine.TextSet(pair, trials=1).parse("2026-11-20T09:00:61Z late", Zone.parse("UTC")).format == "any"
+    # the detector hands a key to C once its set is compiled, not before
+    line = "2026-11-20 09:14:03.120 31 ERROR scheduler.manager [req-1 - - - - -] failed"
+    key = detector._key(line)
+    zone = Zone.parse("UTC")
+    for _ in range(engine.TRIALS + 1):  # the last of these compiles it
+        assert key not in detector.fast
+        rec = detector.parse(line, zone)
+    assert key in detector.fast and rec.format == "oslo"
+    if engine._detect is not None:  # (the zone's cache holds the line's minute now)
+        assert engine._detect(detector.fast, detector.literals, line, zone.cache) == rec
+
+
 def test_a_record_from_c_is_the_one_its_init_makes(monkeypatch):
     """The C builders fill a Record's slots without calling ``Record.__init__``: what they make is
     what ``__init__`` would have made from the same arguments (its defaults included)."""

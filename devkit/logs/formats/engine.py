@@ -61,15 +61,18 @@ class CompiledText:
                  "msg_at", "ts_text_at", "field_at", "opens_at", "stamp_at", "stamp_names", "frac_at", "ms_at",
                  "epoch_at", "s_at", "field_names", "field_groups", "levels_seen", "one_stamp", "plan")
 
-    def __init__(self, spec: TextFormat) -> None:
+    def __init__(self, spec: TextFormat, regex: re.Pattern | None = None, prefix: str = "") -> None:
+        """``regex``: a ``TextSet``'s, holding this format's groups under ``prefix``; without one
+        the format's own is compiled (in a set it would only cost start-up: about a third of the
+        regex compiling a first search did)."""
         self.spec = spec
         self.name = spec.name
-        self.regex = spec.compile()
+        self.regex = spec.compile() if regex is None else regex
         self.hooks = tuple(HOOKS[h] for h in spec.hooks)
         self.opens_if = spec.opens_if
         self.epoch_layout = spec.layout == "epoch"
         self.levels_seen: dict[str, str | None] = {}  # raw level -> devkit level, as met
-        self.bind(self.regex, "")
+        self.bind(self.regex, prefix)
 
     def bind(self, regex: re.Pattern, prefix: str) -> None:
         """Where this format's groups are in ``regex`` (its own, or a TextSet's with ``prefix``)."""
@@ -200,27 +203,48 @@ class CompiledText:
 _UNSEEN = object()
 
 
+TRIALS = 16  # lines of one candidate set read format by format before its alternation is compiled
+
+
 class TextSet:
     """Formats tried in order with one regex: an alternation, whose first matching branch is the
-    first format in order that matches (as trying them one by one would give), in one C call."""
+    first format in order that matches (as trying them one by one would give), in one C call.
 
-    __slots__ = ("formats", "regex", "_rest", "_branch", "fast")
+    The alternation is compiled after ``trials`` lines: until then each format is tried alone, with
+    its own regex (compiled once in a process and shared by every set). Compiling a set's
+    alternation costs 0.5-2.5 ms, and a search that reads a few windows meets several sets: the
+    README's trace spent 11 ms (of 40 past start-up) compiling 8 of them.
+    """
 
-    def __init__(self, specs: tuple[TextFormat, ...]) -> None:
-        branches = []
-        for i, spec in enumerate(specs):
-            body = spec.compile().pattern
-            branches.append(f"(?P<f{i}>" + _GROUP.sub(lambda m, i=i: f"(?P<f{i}_{m.group(1)}>", body) + ")")
-        self.regex = re.compile("|".join(branches), re.S)
-        self.formats = tuple(CompiledText(spec) for spec in specs)
-        for i, fmt in enumerate(self.formats):
-            fmt.bind(self.regex, f"f{i}_")
+    __slots__ = ("specs", "formats", "regex", "_rest", "_branch", "fast", "_trials")
+
+    def __init__(self, specs: tuple[TextFormat, ...], trials: int = 0) -> None:
+        self.specs = specs
+        self.regex: re.Pattern | None = None
+        self.fast: tuple | None = None  # for _records.detect, once compiled
         self._rest: dict[int, TextSet] = {}
-        self._branch = {f"f{i}": i for i in range(len(specs))}  # the name of a match's last group -> its format
-        self.fast = (self.regex.match, self._branch, tuple(f.plan for f in self.formats))  # for _records.detect
+        self._trials = trials
+        if trials <= 0:
+            self._compile()
+
+    def _compile(self) -> None:
+        branches = []
+        for i, spec in enumerate(self.specs):
+            body = spec.source()
+            branches.append(f"(?P<f{i}>" + _GROUP.sub(lambda m, i=i: f"(?P<f{i}_{m.group(1)}>", body) + ")")
+        regex = re.compile("|".join(branches), re.S)
+        self.formats = tuple(CompiledText(spec, regex, f"f{i}_") for i, spec in enumerate(self.specs))
+        self._branch = {f"f{i}": i for i in range(len(self.specs))}  # the name of a match's last group -> its format
+        self.fast = (regex.match, self._branch, tuple(f.plan for f in self.formats))
+        self.regex = regex
 
     def parse(self, line: str, zone: Zone) -> Record | None:
-        m = self.regex.match(line)
+        if self.regex is None:
+            if self._trials > 0:
+                self._trials -= 1
+                return _one_by_one(self.specs, line, zone)
+            self._compile()
+        m = self.regex.match(line)  # type: ignore[union-attr]
         if m is None:
             return None
         k = self._branch[m.lastgroup]  # type: ignore[index]
@@ -229,8 +253,26 @@ class TextSet:
             return rec
         rest = self._rest.get(k)  # its time was not a time: the formats after it still may match
         if rest is None:
-            rest = self._rest[k] = TextSet(tuple(f.spec for f in self.formats[k + 1:]))
+            rest = self._rest[k] = TextSet(self.specs[k + 1:])
         return rest.parse(line, zone)
+
+
+_ALONE: dict[int, CompiledText] = {}  # id(spec) -> the format alone (a spec holds dicts: no hash)
+
+
+def _one_by_one(specs: tuple[TextFormat, ...], line: str, zone: Zone) -> Record | None:
+    """What a set's alternation reads from ``line``, format by format: the first whose regex
+    matches and whose time is one."""
+    for spec in specs:
+        fmt = _ALONE.get(id(spec))
+        if fmt is None or fmt.spec is not spec:  # (it holds its spec: an id is not reused while it lives)
+            fmt = _ALONE[id(spec)] = CompiledText(spec)
+        m = fmt.regex.match(line)
+        if m is not None:
+            rec = fmt.record(m, zone)
+            if rec is not None:
+                return rec
+    return None
 
 
 class CompiledJson:
@@ -282,7 +324,7 @@ class Detector:
     A format whose ``first`` characters exclude the line's first one, or whose ``contains``
     literal is not in the line, cannot match it; dropping it keeps the order of the rest, so the
     result is the same as trying every format, with far fewer regex branches. One ``TextSet`` is
-    compiled per distinct set of candidates, on first use.
+    made per key on first use; it compiles its regex once it has read ``TRIALS`` lines.
     """
 
     def __init__(self, specs: tuple[TextFormat, ...]) -> None:
@@ -304,9 +346,15 @@ class Detector:
         found = self._sets.get(key, False)
         if found is False:
             specs = self.candidates(key[0], key[1:])
-            found = self._sets[key] = TextSet(specs) if specs else None
-            self.fast[key] = None if found is None else found.fast
-        return None if found is None else found.parse(line, zone)  # type: ignore[union-attr]
+            found = self._sets[key] = TextSet(specs, TRIALS) if specs else None
+            if found is None:
+                self.fast[key] = None
+        if found is None:
+            return None
+        rec = found.parse(line, zone)  # type: ignore[union-attr]
+        if found.fast is not None and key not in self.fast:  # compiled now: C reads the key from here on
+            self.fast[key] = found.fast
+        return rec
 
 
 DETECTOR = Detector(TEXT_FORMATS)  # compiles a candidate set's regex when a line first needs it

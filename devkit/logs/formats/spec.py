@@ -71,10 +71,13 @@ class TextFormat(NamedTuple):
     hooks: tuple[str, ...] = ()  # named post-processing steps (formats/hooks.py)
     samples: tuple[Sample, ...] = ()
 
-    def compile(self) -> re.Pattern:
+    def source(self) -> str:
+        """The regex as text: what a ``TextSet`` joins, without compiling this format alone."""
         ts = f"(?P<ts_text>{LAYOUTS[self.layout]})" if self.layout else ""
-        text = self.pattern.replace("{ts}", ts).replace("{level}", f"(?P<level>{LEVEL_WORDS})")
-        return re.compile(text + r"\Z", re.S)
+        return self.pattern.replace("{ts}", ts).replace("{level}", f"(?P<level>{LEVEL_WORDS})") + r"\Z"
+
+    def compile(self) -> re.Pattern:
+        return re.compile(self.source(), re.S)
 
 
 class JsonFormat(NamedTuple):
