@@ -7,8 +7,6 @@ service and traceback are. Every definition carries sample lines with what they 
 ``tests/logs/test_format_samples.py`` checks them all, so a new format is data plus samples.
 """
 
-from __future__ import annotations
-
 import re
 from types import MappingProxyType
 from typing import Mapping, NamedTuple
@@ -20,7 +18,10 @@ LEVEL_WORDS = r"TRACE|DEBUG|INFO|NOTICE|WARN|WARNING|ERROR|ERR|FATAL|CRITICAL|CR
 NOTHING: Mapping = MappingProxyType({})
 
 # Definitions are immutable records: NamedTuples, not frozen dataclasses (generating a dataclass
-# costs about 1 ms of every command's start-up, a NamedTuple a fifth of that).
+# costs about 1 ms of every command's start-up, a NamedTuple a fifth of that). This module has no
+# ``from __future__ import annotations``: with it each field's annotation is a string, which
+# ``typing`` compiles when the class is made (about 40 compiles here: 1.2% of the instructions of
+# ``devkit logs trace ID small.log``, by callgrind).
 
 
 class Sample(NamedTuple):
