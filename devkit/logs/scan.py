@@ -25,7 +25,7 @@ from devkit.logs.timestamps import Zone
 from devkit.logs.wrappers import SNIFF_LINES, Peeled, Wrapper, sniff, stream_marker
 
 if TYPE_CHECKING:
-    from concurrent.futures import Executor
+    from devkit.logs.threads import Threads
 
 MAX_WALK_BYTES = 8 << 20
 DENSE_WINDOWS = 2000  # past this many hit windows in one file, and...
@@ -163,7 +163,7 @@ def line_start_at_or_after(fd: int, pos: int, end: int) -> int:
     return end
 
 
-def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], pool: Executor | None,
+def search_file(fd: int, size: int, matcher: Matcher, splits: frozenset[str], pool: Threads | None,
                 limit: int | None = None, oddities: bool = False) -> Hits:
     """The raw search of a whole file, its ranges shared between ``pool``'s threads (GIL-free C)."""
     limit = hit_limit(size) if limit is None else limit
@@ -568,7 +568,7 @@ def truncated_note(name: str, at: int, size: int) -> str:
 
 
 def scan_source(source: Source, matcher: Matcher, zone: Zone, text_mode: bool = False,
-                pool: Executor | None = None, window: tuple[float | None, float | None] | None = None,
+                pool: Threads | None = None, window: tuple[float | None, float | None] | None = None,
                 ) -> tuple[list[Event], list[str]]:
     """Matching events of one source and the problems met reading it (never raises for bad input).
 
@@ -618,7 +618,7 @@ def _matcher_problems(matcher: Matcher) -> list[str]:
 
 
 def _scan_file(fh, source: Source, matcher: Matcher, zone: Zone, problems: list[str],
-               pool: Executor | None, window: tuple[float | None, float | None] | None = None) -> list[Event]:
+               pool: Threads | None, window: tuple[float | None, float | None] | None = None) -> list[Event]:
     """The raw search of one opened file, windows around its hits (or a full read when dense)."""
     with fh:
         try:

@@ -117,17 +117,18 @@ def _scan_all(sources: list[Source], matcher: Matcher, zone: Zone, text_mode: bo
         for s in sources:
             yield (s.index, *scan_source(s, matcher, zone, text_mode, None, window))
         return
-    from concurrent.futures import ThreadPoolExecutor, as_completed
+    from contextlib import nullcontext
+
+    from devkit.logs.threads import Threads
 
     biggest = max((s.size for s in sources), default=0)
     share = len(sources) < jobs or biggest * jobs > total * 1.5  # one file would keep a core idle
-    with ThreadPoolExecutor(jobs, thread_name_prefix="devkit-scan") as files, \
-            ThreadPoolExecutor(jobs, thread_name_prefix="devkit-range") as ranges:
-        pool = ranges if share else None
+    # (the range threads outlive the file threads, whose tasks hand them work)
+    with Threads(jobs, "devkit-range") if share else nullcontext() as pool, Threads(jobs, "devkit-scan") as files:
         order = sorted(sources, key=lambda s: -s.size)  # biggest first: balances the threads
-        futures = {files.submit(scan_source, s, matcher, zone, text_mode, pool, window): s.index for s in order}
-        for future in as_completed(futures):
-            yield (futures[future], *future.result())
+        scan = lambda s: scan_source(s, matcher, zone, text_mode, pool, window)  # noqa: E731
+        for source, (events, problems) in files.unordered(scan, order):
+            yield source.index, events, problems
 
 
 def search(paths: Sequence[str], matcher: Matcher, *, query: str, zone: Zone | None = None,
