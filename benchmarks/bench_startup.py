@@ -12,7 +12,10 @@ is never on sys.path), alternating within a round so that load drifts hit every 
 - `python -P -c pass`: the interpreter alone;
 - `python -P -c "import click"`: the interpreter and click, the floor of any click CLI;
 - `python -P -m devkit logs trace ID LOG --json`, and the `devkit` console script;
-- `grep -F ID LOG`, the peer.
+- `grep -F ID LOG`, the peer;
+- the README's quick start, `devkit logs trace QUICKSTART_ID examples/logs --tz UTC` (11 files,
+  0.3 MB, 27 events with their waterfall: start-up plus a first search, which compiles the format
+  regexes it meets), and `grep -rF QUICKSTART_ID examples/logs`.
 
 Printed per row: median and best wall time and median CPU time (user + system) in ms. Exit 1
 when devkit's median is 50 ms or more.
@@ -34,6 +37,8 @@ HERE = Path(__file__).resolve().parent
 SMALL = HERE.parent / "examples" / "logs" / "gateway" / "gateway.log"
 ABSENT = "cd613e30d8f16adf91b7584a2265b1f5"
 GOAL_MS = 50.0
+EXAMPLES = HERE.parent / "examples" / "logs"
+QUICKSTART_ID = "e5f011c3c08395f59280cb8e102d796b"  # the README's
 
 
 def run_ms(argv: list[str], cwd: str) -> tuple[float, float]:
@@ -71,6 +76,10 @@ def main() -> int:
         rows["devkit ... (console script)"] = [str(script), *trace]
     if shutil.which("grep"):
         rows["grep -F ID LOG"] = ["grep", "-F", args.id, log]
+    quick = ["logs", "trace", QUICKSTART_ID, str(EXAMPLES), "--tz", "UTC"]
+    rows["quick start: python -P -m devkit"] = [py, "-P", "-m", "devkit", *quick]
+    if shutil.which("grep"):
+        rows["quick start: grep -rF"] = ["grep", "-rF", QUICKSTART_ID, str(EXAMPLES)]
     os.environ["LC_ALL"] = "C"
     size_kb = os.path.getsize(log) / 1024
     try:
@@ -84,10 +93,10 @@ def main() -> int:
         shutil.rmtree(work, ignore_errors=True)
     print(f"{log} ({size_kb:.0f} KB)")
     print(f"id {args.id}, runs={args.runs}, load {os.getloadavg()[0]:.1f}, python {py}")
-    print(f"{'command':30} {'median ms':>10} {'best ms':>8} {'CPU ms':>7}")
+    print(f"{'command':34} {'median ms':>10} {'best ms':>8} {'CPU ms':>7}")
     for name, got in times.items():
         wall = [w for w, _ in got]
-        print(f"{name:30} {statistics.median(wall):10.1f} {min(wall):8.1f} "
+        print(f"{name:34} {statistics.median(wall):10.1f} {min(wall):8.1f} "
               f"{statistics.median(c for _, c in got):7.1f}")
     median = {name: statistics.median(w for w, _ in got) for name, got in times.items()}
     devkit = median["python -P -m devkit ..."]
