@@ -357,7 +357,7 @@ class Detector:
         return rec
 
 
-DETECTOR = Detector(TEXT_FORMATS)  # compiles a candidate set's regex when a line first needs it
+DETECTOR = Detector(TEXT_FORMATS)  # a key's set compiles its regex after TRIALS of its lines
 JSON: tuple[CompiledJson, ...] = tuple(CompiledJson(f) for f in JSON_FORMATS)
 
 
